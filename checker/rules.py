@@ -1,0 +1,330 @@
+"""Triage rules R1–R33 of questionnaire v1, as a table of small named conditions.
+
+Every condition is evaluated in three-valued logic over the answers so far: a
+question that is not yet settled (not answered, or not yet known to be asked)
+is *unknown*. A rule that is certainly true on a partial screening stays true
+whatever is answered later, because later answers never change earlier ones.
+That is what lets the flow end early, exactly when `emergency` or `urgent` is
+certain, and it is the same code that decides a finished screening.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+
+from checker.outcome import Level, Outcome
+from checker.questionnaire import VERSION
+
+Answer = str | tuple[str, ...]
+
+
+class Tri:
+    """Kleene three-valued truth: True, False or None (not known yet)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool | None) -> None:
+        self.value = value
+
+    def __and__(self, other: Tri) -> Tri:
+        if self.value is False or other.value is False:
+            return FALSE
+        return TRUE if self.value and other.value else UNKNOWN
+
+    def __or__(self, other: Tri) -> Tri:
+        if self.value or other.value:
+            return TRUE
+        return FALSE if self.value is False and other.value is False else UNKNOWN
+
+    def __invert__(self) -> Tri:
+        return UNKNOWN if self.value is None else Tri(not self.value)
+
+    def __bool__(self) -> bool:
+        raise TypeError("use .value: a Tri may be unknown")
+
+    def __repr__(self) -> str:
+        return f"Tri({self.value})"
+
+
+TRUE, FALSE, UNKNOWN = Tri(True), Tri(False), Tri(None)
+
+
+def any_of(items: list[Tri]) -> Tri:
+    result = FALSE
+    for item in items:
+        result = result | item
+    return result
+
+
+class Facts:
+    """The answers so far, with which questions are settled.
+
+    A settled question is either answered on the path or known not to be asked
+    (then nothing was picked in it). Anything else is unknown.
+    """
+
+    def __init__(self, answers: Mapping[str, Answer], settled: Collection[str]) -> None:
+        self.answers = answers
+        self.settled = settled
+
+    def picked(self, qid: str, *codes: str) -> Tri:
+        """Whether any of `codes` was chosen for `qid`."""
+        if qid not in self.settled:
+            return UNKNOWN
+        answer = self.answers.get(qid, ())
+        chosen = (answer,) if isinstance(answer, str) else answer
+        return Tri(any(code in chosen for code in codes))
+
+    def count(self, items: Collection[tuple[str, str]]) -> tuple[int, bool]:
+        """How many (question, code) items are known picked; and whether all are settled."""
+        known = sum(self.picked(qid, code).value is True for qid, code in items)
+        settled = all(qid in self.settled for qid, _ in items)
+        return known, settled
+
+
+# -- Definitions shared by the rules and the branching -----------------------
+
+LEG_OPTIONS = ("pain", "swelling", "warmth", "discoloured", "hard_vein")
+
+TIER_A = (
+    ("recent_events", "surgery"),
+    ("recent_events", "hospital_or_bed_rest"),
+    ("recent_events", "leg_immobilised"),
+    ("recent_events", "major_injury"),
+    ("recent_events", "pregnancy"),
+    ("long_term_factors", "cancer"),
+    ("long_term_factors", "clotting_disorder"),
+    ("long_term_factors", "paralysis"),
+)
+TIER_B = (
+    ("recent_events", "long_journey"),
+    ("recent_events", "covid"),
+    ("medicines", "hormones"),
+    ("long_term_factors", "age_60_plus"),
+    ("long_term_factors", "obesity"),
+    ("long_term_factors", "smoker"),
+    ("long_term_factors", "family_history"),
+    ("long_term_factors", "chronic_condition"),
+    ("vein_conditions", "varicose"),
+)
+
+
+def pain_discounted(f: Facts) -> Tri:
+    """Pain that does not count: a passing cramp, or exercise soreness in both legs."""
+    return f.picked("pain_kind", "cramp_gone") | (
+        f.picked("pain_kind", "exercise_soreness") & f.picked("limb_side", "both")
+    )
+
+
+def counting(f: Facts, code: str) -> Tri:
+    chosen = f.picked("limb_symptoms", code)
+    return chosen & ~pain_discounted(f) if code == "pain" else chosen
+
+
+def any_counting(f: Facts, codes: Collection[str] = LEG_OPTIONS) -> Tri:
+    return any_of([counting(f, code) for code in codes])
+
+
+def one_leg(f: Facts) -> Tri:
+    """`limb_side` one, or not sure (which counts as one)."""
+    return f.picked("limb_side", "one", "not_sure")
+
+
+def one_sided(f: Facts) -> Tri:
+    """A one-sided counting leg symptom, an arm symptom, or unsure (counts as one-sided)."""
+    return (any_counting(f) & one_leg(f)) | f.picked("limb_symptoms", "arm", "not_sure")
+
+
+def both_legs_swelling_only(f: Facts) -> Tri:
+    others = [code for code in LEG_OPTIONS if code != "swelling"]
+    return f.picked("limb_side", "both") & counting(f, "swelling") & ~any_counting(f, others)
+
+
+def clot_known(f: Facts) -> Tri:
+    """A doctor found a clot, or the client is not sure (which counts as yes)."""
+    return f.picked("clot_history", "yes", "not_sure")
+
+
+def _at_least(f: Facts, items: Collection[tuple[str, str]], n: int) -> Tri:
+    known, settled = f.count(items)
+    if known >= n:
+        return TRUE
+    return FALSE if settled else UNKNOWN
+
+
+def _exactly(f: Facts, items: Collection[tuple[str, str]], n: int) -> Tri:
+    known, settled = f.count(items)
+    if known > n:
+        return FALSE
+    return Tri(known == n) if settled else UNKNOWN
+
+
+def any_risk_factor(f: Facts) -> Tri:
+    return _at_least(f, TIER_A + TIER_B, 1)
+
+
+def only_pain_or_swelling(f: Facts) -> Tri:
+    others = ("warmth", "discoloured", "hard_vein", "arm", "not_sure")
+    return f.picked("limb_symptoms", "pain", "swelling") & ~f.picked("limb_symptoms", *others)
+
+
+def context(f: Facts, code: str) -> Tri:
+    """A one-sided symptom (or arm) explained by `limb_context` = code."""
+    return one_sided(f) & f.picked("limb_context", code)
+
+
+def known_clot_confirmed(f: Facts) -> Tri:
+    return f.picked("clot_history", "yes") | f.picked("vein_conditions", "phlebitis_recent")
+
+
+def cleared_after_three_months(f: Facts) -> Tri:
+    return (
+        clot_known(f)
+        & f.picked("clot_clearance", "yes")
+        & f.picked("clot_when", "3_to_12_months", "over_12_months")
+    )
+
+
+def lasting_after_clearance(f: Facts) -> Tri:
+    return cleared_after_three_months(f) & ~f.picked("lasting_symptoms", "no")
+
+
+# -- The table ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: Level | None  # None: adds flags or a note without a level of its own
+    flags: tuple[str, ...]
+    reason: str  # for the staff screen
+    when: Callable[[Facts], Tri]
+
+
+NO_DEEP_AFFECTED = "no_deep_affected_limb"
+CLEARANCE_FLAGS = (NO_DEEP_AFFECTED, "follow_clearance_limits", "bring_written_clearance")
+BLOOD_THINNER_FLAGS = (
+    "light_pressure", "no_deep_tissue", "no_cupping_scraping_percussion_heat", "check_bruising",
+)
+
+E, U, D, M = Level.EMERGENCY, Level.URGENT, Level.DEFER, Level.MODIFIED
+
+RULES: tuple[Rule, ...] = (
+    Rule("R1", E, (), "Possible pulmonary embolism or limb emergency: symptom now or in the "
+         "last 24 hours.", lambda f: f.picked(
+             "emergency_now", "breathless", "chest_pain", "coughing_blood", "fainted",
+             "racing_heart", "limb_crisis", "head_injury_on_blood_thinner")),
+    Rule("R2", U, (), "Emergency-type symptom in the last 14 days that no doctor has checked "
+         "(or not sure).", lambda f: f.picked("emergency_recent", "yes", "not_sure")),
+    Rule("R3", U, (), "One-sided leg or arm symptom with no known explanation: possible DVT.",
+         lambda f: context(f, "none_of_these")),
+    Rule("R4", D, (), "Limb symptom under a doctor's care (checked in the last 7 days, or part "
+         "of a diagnosed clot or phlebitis): written clearance first.",
+         lambda f: context(f, "doctor_checked")
+         | (context(f, "known_clot") & known_clot_confirmed(f))),
+    Rule("R5", U, (), "Limb symptom said to belong to a known clot, but no clot or recent "
+         "phlebitis is confirmed in the answers: possible DVT.",
+         lambda f: context(f, "known_clot") & ~known_clot_confirmed(f)),
+    Rule("R6", M, ("mld_only_affected_limb", NO_DEEP_AFFECTED),
+         "Long-term diagnosed limb condition; doctor's letter recommends lymphatic drainage.",
+         lambda f: context(f, "long_term") & f.picked("limb_letter", "mld")),
+    Rule("R7", M, CLEARANCE_FLAGS,
+         "Long-term diagnosed limb condition; doctor's letter says massage is OK.",
+         lambda f: context(f, "long_term") & f.picked("limb_letter", "massage_ok")),
+    Rule("R8", D, (), "Long-term diagnosed limb condition without a doctor's letter.",
+         lambda f: context(f, "long_term") & f.picked("limb_letter", "no")),
+    Rule("R9", M, ("no_leg_massage_without_surgeon_clearance", "light_pressure"),
+         "Expected, improving pain or swelling around a recently operated joint.",
+         lambda f: context(f, "after_surgery") & only_pain_or_swelling(f)),
+    Rule("R10", U, (), "Limb signs after recent surgery beyond expected pain or swelling: "
+         "possible DVT.", lambda f: context(f, "after_surgery") & ~only_pain_or_swelling(f)),
+    Rule("R11", U, (), "Pain, warmth, colour change or a hard vein in both legs: possible DVT.",
+         lambda f: f.picked("limb_side", "both")
+         & any_counting(f, ("pain", "warmth", "discoloured", "hard_vein"))),
+    Rule("R12", U, (), "New or unexplained swelling in both legs with a clot risk factor.",
+         lambda f: both_legs_swelling_only(f)
+         & ~f.picked("swelling_course", "long_term") & any_risk_factor(f)),
+    Rule("R13", D, (), "New or unexplained swelling in both legs: a doctor should check it first.",
+         lambda f: both_legs_swelling_only(f)
+         & ~f.picked("swelling_course", "long_term") & ~any_risk_factor(f)),
+    Rule("R14", D, (), "Long-standing swelling in both legs with a major clot risk factor.",
+         lambda f: both_legs_swelling_only(f) & f.picked("swelling_course", "long_term")
+         & _at_least(f, [item for item in TIER_A if item[1] != "pregnancy"], 1)),
+    Rule("R15", M, ("no_deep_legs", "no_mld_without_clearance"),
+         "Long-standing swelling in both legs, cause known to a doctor or midwife.",
+         lambda f: both_legs_swelling_only(f) & f.picked("swelling_course", "long_term")),
+    Rule("R16", U, (), "Pregnancy warning signs (possible pre-eclampsia): contact the maternity "
+         "unit or midwife now.", lambda f: f.picked("pregnancy_warning", "yes", "not_sure")),
+    Rule("R17", U, (), "Signs of bleeding while on a blood thinner.",
+         lambda f: f.picked("bleeding_signs", "yes", "not_sure")),
+    Rule("R18", D, (), "Waiting for a scan or results for a possible clot.",
+         lambda f: f.picked("clot_history", "being_checked")),
+    Rule("R19", D, ("bring_written_clearance",),
+         "Clot found less than 3 months ago (or date unknown): no massage yet, even with a note.",
+         lambda f: clot_known(f) & f.picked("clot_when", "under_3_months", "not_sure")),
+    Rule("R20", D, ("bring_written_clearance",),
+         "Past clot without written clearance from a doctor.",
+         lambda f: clot_known(f) & ~f.picked("clot_clearance", "yes")),
+    Rule("R21", M, CLEARANCE_FLAGS,
+         "Past clot, 3 or more months ago, with written clearance.", cleared_after_three_months),
+    Rule("R22", M, ("mld_only_affected_limb",),
+         "Lasting symptoms after a cleared clot; doctor recommends lymphatic drainage (light, "
+         "directed away from the original clot site).",
+         lambda f: lasting_after_clearance(f) & f.picked("mld_recommended", "yes")),
+    Rule("R23", M, ("no_massage_affected_limb",),
+         "Lasting symptoms after a cleared clot, no lymphatic drainage recommended.",
+         lambda f: lasting_after_clearance(f) & f.picked("mld_recommended", "no")),
+    Rule("R24", D, ("bring_written_clearance",),
+         "Superficial thrombophlebitis in the last 3 months (often comes with a DVT).",
+         lambda f: f.picked("vein_conditions", "phlebitis_recent")),
+    Rule("R25", M, ("no_deep_over_affected_vein",), "Past, settled superficial thrombophlebitis.",
+         lambda f: f.picked("vein_conditions", "phlebitis_past")),
+    Rule("R26", M, ("no_direct_pressure_varicose",), "Varicose veins.",
+         lambda f: f.picked("vein_conditions", "varicose")),
+    Rule("R27", M, BLOOD_THINNER_FLAGS,
+         "Takes a blood thinner or two antiplatelet medicines: bruising and bleeding risk.",
+         lambda f: f.picked("medicines", "anticoagulant", "antiplatelet_two")),
+    Rule("R28", None, ("check_bruising",), "Takes one antiplatelet medicine.",
+         lambda f: f.picked("medicines", "antiplatelet")),
+    Rule("R29", M, ("no_leg_massage_without_clearance", "light_pressure"),
+         "Recent surgery, hospital stay or bed rest, leg immobilised, major injury, or paralysis.",
+         lambda f: f.picked("recent_events", "surgery", "hospital_or_bed_rest",
+                            "leg_immobilised", "major_injury")
+         | f.picked("long_term_factors", "paralysis")),
+    Rule("R30", M, ("oncology_protocol", "no_deep_legs"), "Cancer now or treated in the last "
+         "6 months.", lambda f: f.picked("long_term_factors", "cancer")),
+    Rule("R31", M, ("pregnancy_protocol", "no_deep_legs"),
+         "Pregnant or within 6 weeks after a pregnancy.",
+         lambda f: f.picked("recent_events", "pregnancy")),
+    Rule("R32", M, ("no_deep_legs",), "Blood clotting disorder.",
+         lambda f: f.picked("long_term_factors", "clotting_disorder")),
+    Rule("R33", M, ("no_deep_legs",), "Two or more moderate clot risk factors.",
+         lambda f: _at_least(f, TIER_B, 2)),
+    Rule("N1", None, (), "One moderate clot risk factor: be alert to the signs of a clot.",
+         lambda f: _exactly(f, TIER_B, 1)),
+)
+
+
+def certain_rules(facts: Facts) -> list[Rule]:
+    """The rules that are certainly true, whatever is still to be answered."""
+    return [rule for rule in RULES if rule.when(facts).value is True]
+
+
+def decide(facts: Facts) -> Outcome:
+    """The outcome from the rules certain on these facts (all of them, once complete)."""
+    fired = certain_rules(facts)
+    level = max((rule.level for rule in fired if rule.level), key=_rank, default=Level.PROCEED)
+    flags: dict[str, None] = {}
+    for rule in fired:
+        flags.update(dict.fromkeys(rule.flags))
+    return Outcome(
+        level=level,
+        flags=tuple(flags),
+        reasons=tuple(f"{rule.id}: {rule.reason}" for rule in fired),
+        rules=tuple(rule.id for rule in fired),
+        version=VERSION,
+    )
+
+
+def _rank(level: Level) -> int:
+    return level.rank
