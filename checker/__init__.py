@@ -1,0 +1,1 @@
+"""ClotCheck: blood-clot screening before massage."""
