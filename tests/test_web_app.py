@@ -19,7 +19,9 @@ def test_config_layers_and_extensions(app_config, monkeypatch):
     assert app.config["REDIS_KEY_PREFIX"] == app_config["REDIS_KEY_PREFIX"]
     assert app.extensions["redis"].ping()
     assert app.extensions["locations"].default.emergency_number == "999"
-    assert app.extensions["clotcheck.on_finish"] == []
+    from checker.checkins import record_finished
+
+    assert app.extensions["clotcheck.on_finish"] == [record_finished]
     assert isinstance(app.extensions["clotcheck.store"], ScreeningStore)
     html = app.test_client().get("/").get_data(as_text=True)
     assert 'href="tel:999"' in html and "call 999" in html

@@ -71,4 +71,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(screening.bp)
     app.register_blueprint(health.bp)
+    _init_features(app)
     return app
+
+
+def _init_features(app: Flask) -> None:
+    """Reception (poster, clearance form) and staff pages around the screening flow."""
+    from checker.web.staff import init_staff
+
+    init_staff(app)  # also registers reception: posters and the clearance form

@@ -1,0 +1,94 @@
+"""Reception paper: the QR poster per location and the physician clearance form.
+
+Both are public on purpose: the poster only shows the start URL, and the clearance form is a
+blank form the client takes to their doctor (linked from the `defer` outcome and reminders).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, g, render_template, request
+from markupsafe import Markup
+from werkzeug.routing import BaseConverter
+
+from checker.locations import Location
+from checker.poster import qr_png, qr_svg, start_url
+
+bp = Blueprint("reception", __name__)
+
+PAPERS = ("auto", "a4", "letter")
+# The poster changes only with the configuration: let browsers and printers cache briefly.
+CACHE = "public, max-age=300"
+
+
+class SlugConverter(BaseConverter):
+    """A location slug: never contains '.', so /poster/<slug>.svg cannot be mistaken."""
+
+    regex = r"[a-z0-9-]+"
+
+
+def _location(slug: str) -> Location:
+    location = current_app.extensions["locations"].get(slug)
+    if location is None:
+        abort(404)
+    g.location = location  # header: this location's name and emergency number
+    return location
+
+
+def location_start_url(location: Location) -> str:
+    """The start URL printed on the poster; PUBLIC_BASE_URL, else the address in use."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return start_url(base, location.slug)
+
+
+def _cached(body: Any, mimetype: str, filename: str | None = None) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Cache-Control"] = CACHE
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/poster/<slug:slug>")
+def poster(slug: str) -> Response:
+    location = _location(slug)
+    url = location_start_url(location)
+    paper = request.args.get("paper", "auto")
+    if paper not in PAPERS:
+        paper = "auto"
+    svg = qr_svg(url, title=f"QR code for {url}")
+    html = render_template("reception/poster.html", location=location, url=url, paper=paper,
+                           qr=Markup(svg), base_url_set=bool(
+                               current_app.config.get("PUBLIC_BASE_URL")), partial=False)
+    return _cached(html, "text/html")
+
+
+@bp.get("/poster/<slug:slug>.svg")
+def poster_svg(slug: str) -> Response:
+    location = _location(slug)
+    url = location_start_url(location)
+    return _cached(qr_svg(url, title=f"QR code for {url}"), "image/svg+xml",
+                   f"clotcheck-{slug}-qr.svg")
+
+
+@bp.get("/poster/<slug:slug>.png")
+def poster_png(slug: str) -> Response:
+    location = _location(slug)
+    return _cached(qr_png(location_start_url(location)), "image/png",
+                   f"clotcheck-{slug}-qr.png")
+
+
+@bp.get("/clearance/<slug:slug>")
+def clearance_form(slug: str) -> Response:
+    location = _location(slug)
+    html = render_template("reception/clearance.html", location=location, partial=False)
+    return _cached(html, "text/html")
+
+
+def init_reception(app: Flask) -> None:
+    """Poster and clearance form routes (public). Safe to call twice."""
+    if bp.name in app.blueprints:
+        return
+    app.url_map.converters.setdefault("slug", SlugConverter)
+    app.register_blueprint(bp)

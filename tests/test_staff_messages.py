@@ -1,0 +1,64 @@
+"""Staff messages page and the board's Texts column, on the real SMS work (outbox sender)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from fake_twilio import Clock, delete_sms_keys
+from rq import SimpleWorker
+from staff_support import csrf_token, sign_in
+
+from checker.web.sms import init_sms
+from checker.web.staff import init_staff
+
+URGENT = {"emergency_now": ["none"], "emergency_recent": "yes"}
+
+
+@pytest.fixture
+def sms_staff_app(app_config, redis_url, key_prefix, redis_client):
+    from checker.web import create_app
+
+    app = create_app({**app_config, "STAFF_ALERT_NUMBERS": "+12025550100",
+                      "SMS_CLOCK": Clock(datetime(2031, 6, 10, 19, 0, tzinfo=UTC)),
+                      "PUBLIC_BASE_URL": "https://clinic.example",
+                      "TWILIO_AUTH_TOKEN": "t" * 32})
+    if "sms" not in app.extensions:
+        init_sms(app)
+    if "staff" not in app.blueprints:
+        init_staff(app)
+    yield app
+    delete_sms_keys(redis_url, key_prefix)
+
+
+def test_messages_reminders_and_cancel(sms_staff_app) -> None:
+    client = sms_staff_app.test_client()
+    url = client.post("/start", data={"loc": "main",
+                                      "csrf_token": csrf_token(client)}).headers["Location"]
+    while not url.endswith("/outcome"):
+        qid = url.rsplit("/", 1)[1]
+        url = client.post(url, data={qid: URGENT[qid]}).headers["Location"]
+    sid = re.search(r"/s/([^/]+)/", url).group(1)
+    response = client.post(f"/s/{sid}/text-advice", data={
+        "phone": "(202) 555-0143", "consent": "yes", "next_day": "yes"})
+    assert response.status_code == 303
+    core = sms_staff_app.extensions["sms"].core
+    SimpleWorker([core.queue], connection=core.redis).work(burst=True)
+
+    staff = sms_staff_app.test_client()
+    sign_in(staff, sms_staff_app)
+    page = staff.get("/staff/messages").get_data(as_text=True)
+    assert "Reminders waiting to be sent" in page and "2031-06-11 10:00" in page
+    assert "+1 ••• ••• 0143" in page and "+12025550143" not in page  # masked
+    assert "Development outbox" in page
+    board = staff.get("/staff/board/main").get_data(as_text=True)
+    assert "Texts" in board and "scheduled" in board
+
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = staff.post("/staff/reminders/cancel", data={"csrf_token": token, "key": key})
+    assert response.status_code == 303
+    assert "No reminders are waiting." in staff.get("/staff/messages").get_data(as_text=True)
+    again = staff.post("/staff/reminders/cancel", data={"csrf_token": token, "key": key})
+    assert again.status_code == 409
