@@ -1,0 +1,42 @@
+"""Phone numbers: parse what people type into E.164, and keep numbers out of logs."""
+
+from __future__ import annotations
+
+import hashlib
+
+import phonenumbers
+
+
+class PhoneError(ValueError):
+    """The number cannot be texted; the message is for the person who typed it."""
+
+
+def parse_phone(text: str, default_region: str, allowed: frozenset[str]) -> str:
+    """E.164 form of `text`, or PhoneError with client wording."""
+    text = (text or "").strip()
+    if not text:
+        raise PhoneError("Enter a mobile phone number")
+    if len(text) > 32:
+        raise PhoneError("Enter a mobile phone number, like 202 555 0143")
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneError("Enter a mobile phone number, like 202 555 0143") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError("Enter a real mobile phone number, like 202 555 0143")
+    if phonenumbers.region_code_for_number(number) not in allowed:
+        raise PhoneError("We can only send texts to numbers in "
+                         + ", ".join(sorted(allowed)))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_tag(phone: str) -> str:
+    """A stable short tag for a number, for keys and job ids (not the number itself)."""
+    return hashlib.sha256(phone.encode()).hexdigest()[:16]
+
+
+def mask(phone: str) -> str:
+    """`+12025550143` -> `+1 ••• ••• 0143`: enough for staff and logs to tell numbers apart."""
+    if len(phone) < 6:
+        return "•••"
+    return f"{phone[:2]} ••• ••• {phone[-4:]}"

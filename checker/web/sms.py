@@ -1,0 +1,261 @@
+"""SMS web routes: the outcome page's text forms (POST-redirect-GET) and Twilio's webhooks.
+
+`init_sms(app)` wires everything: the blueprint, the sender (Twilio or the outbox), the
+on-finish listener for staff alerts, and `app.extensions["sms"]` (an SmsService) for staff pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from twilio.request_validator import RequestValidator
+
+from checker.outcome import Level
+from checker.sms import core as sms_core
+from checker.sms.limits import PER_IP, Limits
+from checker.sms.phones import PhoneError, mask, parse_phone
+from checker.sms.schedule import CADENCE_WEEKS, MAX_REMINDERS
+from checker.sms.service import GUIDANCE_LEVELS, ReminderPlan, SmsService
+from checker.sms.settings import SmsSettings
+from checker.store import Screening
+
+bp = Blueprint("sms", __name__)
+log = logging.getLogger("checker.sms")
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+MAX_APPOINTMENT_DAYS = 365
+
+
+def init_sms(app: Flask) -> None:
+    """Register the SMS routes, sender, staff-alert listener and app.extensions["sms"]."""
+    settings = SmsSettings.from_config(app.config)
+    clock = app.config.get("SMS_CLOCK") or sms_core.utc_now
+    core = sms_core.SmsCore(app.extensions["redis"], settings, clock)
+    sms_core.install(core)  # an in-process worker (tests) uses the same clock and sender
+    service = SmsService(core, app.extensions["locations"])
+    app.extensions["sms"] = service
+    app.extensions["sms.limits"] = Limits(core.redis, settings.prefix)
+    app.extensions.setdefault("clotcheck.on_finish", []).append(service.on_screening_finished)
+    app.register_blueprint(bp)
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:  # Twilio cannot send a CSRF token; the signature protects these
+        csrf.exempt(inbound)
+        csrf.exempt(status)
+    if not settings.twilio_configured:
+        log.warning("Twilio is not configured: texts go to the staff outbox")
+    try:
+        core.ensure_sweep()
+    except Exception:  # Redis down at start-up must not stop the web app; the worker does it
+        log.exception("could not schedule the SMS sweep")
+
+
+def _service() -> SmsService:
+    return current_app.extensions["sms"]
+
+
+def _settings() -> SmsSettings:
+    return _service().core.settings
+
+
+# -- the client's forms ---------------------------------------------------------------------
+
+def _screening(sid: str, levels: tuple[Level, ...]) -> Screening:
+    screening = current_app.extensions["clotcheck.store"].load(sid)
+    if screening is None or screening.outcome is None or screening.outcome.level not in levels:
+        abort(404)
+    g.location = current_app.extensions["locations"].resolve(screening.location)
+    return screening
+
+
+def _render(template: str, status: int = 200, **context: Any) -> Response:
+    response = make_response(render_template(template, **context), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _check_phone(form: dict[str, str], errors: dict[str, str]) -> str | None:
+    settings = _settings()
+    try:
+        phone = parse_phone(form.get("phone", ""), settings.default_region,
+                            settings.allowed_countries)
+    except PhoneError as exc:
+        errors["phone"] = str(exc)
+        return None
+    if _service().store.opted_out(phone):
+        errors["phone"] = ("This number asked us not to text it. To get texts again, text "
+                           "START to our number first.")
+        return None
+    return phone
+
+
+def _limited(sid: str, phone: str, form: dict, template: str, screening: Screening,
+             **context: Any) -> Response | None:
+    hit = current_app.extensions["sms.limits"].take_request(
+        request.remote_addr or "-", sid, phone, _service().clock())
+    if hit is None:
+        return None
+    message = {"screening": "You have asked for texts from this check-in several times "
+               "already.", "phone": "This number has had several texts from us today."}[hit]
+    return _render(template, 429, screening=screening, form=form,
+                   errors={"phone": message + " Please ask at reception."}, **context)
+
+
+def _ip_allowed() -> bool:
+    limits = current_app.extensions["sms.limits"]
+    return limits.take(PER_IP, request.remote_addr or "-", _service().clock())
+
+
+def _too_many(template: str, screening: Screening, form: dict, **context: Any) -> Response:
+    return _render(template, 429, screening=screening, form=form,
+                   errors={"phone": "Too many requests from this device. Please ask at "
+                           "reception."}, **context)
+
+
+@bp.route("/s/<sid>/text-advice", methods=["GET", "POST"])
+def text_advice(sid: str) -> Response:
+    screening = _screening(sid, GUIDANCE_LEVELS)
+    level = screening.outcome.level  # type: ignore[union-attr]
+    if request.method == "GET":
+        return _render("sms/advice.html", screening=screening, level=level, form={}, errors={})
+    form = {k: request.form.get(k, "") for k in ("phone", "consent", "next_day")}
+    if not _ip_allowed():
+        return _too_many("sms/advice.html", screening, form, level=level)
+    errors: dict[str, str] = {}
+    phone = _check_phone(form, errors)
+    if form["consent"] != "yes":
+        errors["consent"] = "Tick the box to say we may text you this advice"
+    if errors or phone is None:
+        return _render("sms/advice.html", 400, screening=screening, level=level, form=form,
+                       errors=errors)
+    limited = _limited(sid, phone, form, "sms/advice.html", screening, level=level)
+    if limited is not None:
+        return limited
+    _service().request_guidance(screening, phone, form["next_day"] == "yes")
+    return redirect(url_for("sms.advice_sent", sid=sid), code=303)
+
+
+@bp.get("/s/<sid>/text-advice/sent")
+def advice_sent(sid: str) -> Response:
+    screening = _screening(sid, GUIDANCE_LEVELS)
+    return _render("sms/done.html", screening=screening, what="advice",
+                   messages=_service().for_screening(sid))
+
+
+def _reminder_plan(form: dict[str, str], errors: dict[str, str]) -> ReminderPlan | None:
+    plan = form.get("plan", "")
+    if plan in {f"{w}w" for w in CADENCE_WEEKS}:
+        try:
+            count = int(form.get("count") or "0")
+        except ValueError:
+            count = 0
+        if not 1 <= count <= MAX_REMINDERS:
+            errors["count"] = f"Choose how many reminders, from 1 to {MAX_REMINDERS}"
+            return None
+        return ReminderPlan(weeks=int(plan[:-1]), count=count)
+    if plan == "appointment":
+        return _appointment_plan(form, errors)
+    errors["plan"] = "Choose when we should remind you"
+    return None
+
+
+def _appointment_plan(form: dict[str, str], errors: dict[str, str]) -> ReminderPlan | None:
+    try:
+        day = date.fromisoformat(form.get("appointment", ""))
+    except ValueError:
+        errors["appointment"] = "Enter the date of your appointment, for example 2031-07-14"
+        return None
+    today = _service().clock().astimezone(g.location.tz).date()
+    if not today < day <= today + timedelta(days=MAX_APPOINTMENT_DAYS):
+        errors["appointment"] = "The appointment must be after today and within a year"
+        return None
+    return ReminderPlan(appointment=day)
+
+
+@bp.route("/s/<sid>/reminders", methods=["GET", "POST"])
+def reminders(sid: str) -> Response:
+    screening = _screening(sid, (Level.DEFER,))
+    context = {"cadences": CADENCE_WEEKS, "max_reminders": MAX_REMINDERS}
+    if request.method == "GET":
+        return _render("sms/reminders.html", screening=screening, form={}, errors={},
+                       **context)
+    form = {k: request.form.get(k, "") for k in ("phone", "consent", "plan", "count",
+                                                 "appointment")}
+    if not _ip_allowed():
+        return _too_many("sms/reminders.html", screening, form, **context)
+    errors: dict[str, str] = {}
+    phone = _check_phone(form, errors)
+    plan = _reminder_plan(form, errors)
+    if form["consent"] != "yes":
+        errors["consent"] = "Tick the box to say we may text you reminders"
+    if errors or phone is None or plan is None:
+        return _render("sms/reminders.html", 400, screening=screening, form=form,
+                       errors=errors, **context)
+    limited = _limited(sid, phone, form, "sms/reminders.html", screening, **context)
+    if limited is not None:
+        return limited
+    if not _service().request_reminders(screening, phone, plan):
+        errors["appointment"] = "That appointment is too soon for a reminder"
+        return _render("sms/reminders.html", 400, screening=screening, form=form,
+                       errors=errors, **context)
+    return redirect(url_for("sms.reminders_set", sid=sid), code=303)
+
+
+@bp.get("/s/<sid>/reminders/set")
+def reminders_set(sid: str) -> Response:
+    screening = _screening(sid, (Level.DEFER,))
+    return _render("sms/done.html", screening=screening, what="reminders",
+                   messages=_service().for_screening(sid))
+
+
+# -- Twilio webhooks ------------------------------------------------------------------------
+
+def _signed() -> bool:
+    """Twilio's signature over the public URL (query included) and every POST field."""
+    settings = _settings()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not settings.auth_token or not signature:
+        return False
+    url = request.url
+    if settings.public_base_url:  # the URL Twilio used, whatever proxies did to the Host
+        url = settings.public_base_url + request.full_path.rstrip("?")
+    validator = RequestValidator(settings.auth_token)
+    return validator.validate(url, request.form.to_dict(), signature)
+
+
+def _twiml() -> Response:
+    return Response(EMPTY_TWIML, 200, content_type="text/xml")
+
+
+@bp.post("/sms/inbound")
+def inbound() -> Response:
+    if not _signed():
+        abort(403)
+    phone = request.form.get("From", "")
+    handled = _service().handle_inbound(phone, request.form.get("Body", ""))
+    log.info("sms reply from %s: %s", mask(phone), handled)
+    return _twiml()
+
+
+@bp.post("/sms/status")
+def status() -> Response:
+    if not _signed():
+        abort(403)
+    _service().handle_status(request.form.get("MessageSid", ""),
+                             request.form.get("MessageStatus", ""),
+                             request.form.get("ErrorCode", ""))
+    return Response(status=204)

@@ -1,0 +1,84 @@
+"""The Procfile worker (`python -m checker.sms.worker`, a real RQ worker process on the embedded
+Redis's unix socket) killed with SIGKILL in the middle of a send: the text is never sent twice,
+and the sweep marks it "unknown" for staff."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import redis
+from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Clock, fake_twilio, sms_prefix  # noqa: F401
+from rq import SimpleWorker
+
+from checker.sms.core import SmsCore, install
+from checker.sms.records import Message, State
+from checker.sms.settings import SmsSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+HELD = "+12025550143"
+OTHER = "+12025550144"
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        if stat and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def test_worker_killed_mid_send_never_sends_twice(redis_url, sms_prefix, fake_twilio):  # noqa: F811
+    env = {**os.environ, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": sms_prefix,
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+           "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_URL": fake_twilio.url,
+           "TWILIO_TIMEOUT": "20", "SMS_SWEEP_SECONDS": "3600"}
+    clock = Clock(datetime.now(UTC))
+    settings = SmsSettings.from_config({}, env)
+    assert settings.twilio_configured and settings.prefix == sms_prefix
+    core = SmsCore(redis.Redis.from_url(redis_url), settings, clock)
+    install(core)
+    fake_twilio.hold_numbers.add(HELD)  # Twilio "receives" the request but does not answer
+    core.schedule(Message(key="guidance:k:1", kind="guidance", to=HELD, body="Advice",
+                          due=clock()))
+    worker = subprocess.Popen([sys.executable, "-m", "checker.sms.worker"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        assert fake_twilio.request_arrived.wait(30), worker.stderr.read1().decode()  # type: ignore[union-attr]
+    finally:
+        # The worker and its work horse (the forked child doing the send, in its own session),
+        # as when the machine or container dies; a surviving horse would finish the send.
+        for pid in [worker.pid, *children(worker.pid)]:
+            os.kill(pid, signal.SIGKILL)
+        worker.wait(10)
+        worker.stderr.close()  # type: ignore[union-attr]
+    fake_twilio.hold_released.set()
+    time.sleep(0.2)  # a surviving horse would record "sent" now
+    assert core.store.get("guidance:k:1").state == State.CLAIMED
+
+    # A new worker (and the job, re-enqueued as RQ or the sweep would) cannot send it again.
+    core.enqueue(core.store.get("guidance:k:1"))
+    core.schedule(Message(key="guidance:k:2", kind="guidance", to=OTHER, body="Advice",
+                          due=clock()))
+    SimpleWorker([core.queue], connection=core.redis).work(burst=True)
+    assert len(fake_twilio.sent_to(OTHER)) == 1
+    assert len(fake_twilio.received) == 2  # the held one once, the other once
+
+    # Once the claim outlives any possible send, the sweep shows it to staff as unknown.
+    assert core.sweep().marked_unknown == 0
+    clock.advance(seconds=settings.claim_lease + 60)
+    assert core.sweep().marked_unknown == 1
+    record = core.store.get("guidance:k:1")
+    assert record.state == State.UNKNOWN and "check with the person" in record.error
+    SimpleWorker([core.queue], connection=core.redis).work(burst=True)
+    assert len(fake_twilio.received) == 2
