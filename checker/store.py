@@ -4,6 +4,11 @@ Key: `<prefix>{<sid>}:screening` (one hash tag per screening, so it can move to 
 Fields: `rev`, `created_at`, `location`, `answers` (JSON of the on-path answers only) and, once
 finished, `outcome` (JSON), `finished_at` and the check-in `code`.
 
+Encryption: `answers` and `outcome` are clinical, so with a Crypto (the app always passes
+app.extensions["crypto"]) they are stored as AES-GCM tokens bound to the screening and field
+(checker.crypto); a token moved to another screening or field does not decrypt. Values written
+before encryption was switched on (plain JSON) are still read; each write re-encrypts.
+
 Round trips: a page view is one pipeline (HGETALL + EXPIRE). An answer is that read plus one
 compare-and-set script keyed on `rev`, so a double tap or a second tab can never interleave a
 read-modify-write and lose answers; on a conflict we re-read and re-apply once.
@@ -12,6 +17,7 @@ read-modify-write and lose answers; on a conflict we re-read and re-apply once.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -21,6 +27,7 @@ from datetime import UTC, datetime
 import redis
 
 from checker import flow
+from checker.crypto import Crypto, DecryptError
 from checker.outcome import Outcome
 from checker.questionnaire import QUESTION_IDS
 
@@ -51,6 +58,10 @@ return newrev
 """
 
 _FINISHED_FIELDS = ("outcome", "finished_at")
+# Clinical fields: encrypted at rest.
+ENCRYPTED_FIELDS = frozenset({"answers", "outcome"})
+
+log = logging.getLogger(__name__)
 
 
 class ScreeningGone(LookupError):
@@ -126,10 +137,22 @@ def _now() -> datetime:
 class ScreeningStore:
     """Screenings under `prefix`, each kept `ttl` seconds after its last step."""
 
-    def __init__(self, redis_client: redis.Redis, prefix: str = "clotcheck:", ttl: int = 86400):
+    def __init__(self, redis_client: redis.Redis, prefix: str = "clotcheck:", ttl: int = 86400,
+                 crypto: Crypto | None = None):
         self.redis = redis_client
         self.prefix = prefix
         self.ttl = int(ttl)
+        self.crypto = crypto  # None only for tools and tests that want to read raw JSON
+
+    def _seal(self, sid: str, name: str, value: str) -> str:
+        if self.crypto is None or name not in ENCRYPTED_FIELDS:
+            return value
+        return self.crypto.encrypt(value, f"{sid}:{name}")
+
+    def _open(self, sid: str, name: str, value: str) -> str:
+        if self.crypto is None or not Crypto.is_token(value):
+            return value  # plain JSON from before encryption was configured
+        return self.crypto.decrypt(value, f"{sid}:{name}")
 
     def key(self, sid: str) -> str:
         return f"{self.prefix}{{{sid}}}:screening"
@@ -139,7 +162,7 @@ class ScreeningStore:
         sid = new_sid()
         now = _now()
         fields = {"rev": "1", "created_at": now.isoformat(), "location": location,
-                  "answers": "{}"}
+                  "answers": self._seal(sid, "answers", "{}")}
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self.key(sid), mapping=fields)
         pipe.expire(self.key(sid), self.ttl)
@@ -154,12 +177,25 @@ class ScreeningStore:
         pipe.hgetall(self.key(sid))
         pipe.expire(self.key(sid), self.ttl)
         raw, _ = pipe.execute()
-        return self._parse(sid, raw) if raw else None
+        if not raw:
+            return None
+        try:
+            return self._parse(sid, raw)
+        except DecryptError:
+            # Unreadable with the configured keys (a key removed too early, or tampering):
+            # to the client this check has ended; never guess at clinical answers.
+            log.warning("screening %s does not decrypt with the configured keys", sid)
+            return None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log.warning("screening %s is stored in a form this version cannot read", sid)
+            return None
 
     def _parse(self, sid: str, raw: Mapping[bytes, bytes]) -> Screening | None:
         fields = {k.decode(): v.decode() for k, v in raw.items()}
         if "rev" not in fields:
             return None  # a stray partial hash (e.g. only touched by EXPIRE) is not a screening
+        for name in ENCRYPTED_FIELDS & fields.keys():
+            fields[name] = self._open(sid, name, fields[name])
         outcome = fields.get("outcome")
         finished_at = fields.get("finished_at")
         return Screening(
@@ -178,7 +214,7 @@ class ScreeningStore:
         """Compare-and-set on the revision (one round trip): new revision, or None on conflict."""
         args: list[str] = [str(screening.revision), str(self.ttl), str(len(fields))]
         for name, value in fields.items():
-            args += [name, value]
+            args += [name, self._seal(screening.sid, name, value)]
         args += list(delete)
         result = int(self.redis.eval(_CAS_SCRIPT, 1, self.key(screening.sid), *args))
         if result == -2:

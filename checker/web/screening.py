@@ -45,10 +45,10 @@ from checker.wording import FLAG_TEXT, LEVEL_TITLE, THERAPIST_INSTRUCTION
 bp = Blueprint("screening", __name__)
 
 FIRST_QUESTION = QUESTIONS[0].id
-NO_STORE = "no-store"  # health answers: never kept by browsers, proxies or bfcache
-# Nothing inline anywhere, so the strict policy holds (htmx is configured for it in base.html).
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+# Security headers, Cache-Control: no-store and CSRF are applied app-wide by
+# checker.web.security.
+EXPIRED_MESSAGE = ("This page had expired, so your answer was not saved. Check your answer "
+                   "and select Continue again")
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -133,6 +133,13 @@ def _announce(done: FinishedScreening) -> None:
 def landing() -> Response:
     location = _location(request.args.get("loc"))
     return _render("landing.html", location=location)
+
+
+@bp.get("/advice")
+def advice() -> Response:
+    """What to do if you feel unwell now: configuration only, so it works without Redis."""
+    location = _location(request.args.get("loc"))
+    return _render("advice.html", location=location)
 
 
 @bp.get("/start")
@@ -233,6 +240,27 @@ def answer_question(sid: str, qid: str) -> Response:
     return _see_other(_next_url(screening, flow.evaluate(screening.answers)))
 
 
+def show_expired_question() -> Response | None:
+    """After a failed CSRF check: the same question with the choices kept and a fresh token
+    (None when that cannot be shown; the caller then shows a general page)."""
+    args = request.view_args or {}
+    sid, qid = str(args.get("sid", "")), str(args.get("qid", ""))
+    if qid not in QUESTION_IDS:
+        return None
+    try:
+        screening = _store().load(sid)
+    except redis.RedisError:
+        return None
+    if screening is None:
+        return None
+    _location(screening.location)
+    progress = flow.evaluate(screening.answers)
+    if not _askable(qid, progress):
+        return None
+    kept = frozenset(request.form.getlist(qid))
+    return _show_question(screening, qid, progress, kept, EXPIRED_MESSAGE, status=400)
+
+
 # -- check answers --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -319,16 +347,9 @@ def _page_context() -> dict[str, Any]:
 
 
 @bp.after_app_request
-def _headers(response: Response) -> Response:
+def _vary(response: Response) -> Response:
     # The same URL answers differently with HX-Request, so caches must key on it.
     response.vary.add("HX-Request")
-    if request.blueprint == "screening" or response.status_code >= 400:
-        response.headers.setdefault("Cache-Control", NO_STORE)
-        # The screening id in the URL is the key to someone's answers: never leak it.
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", CSP)
     return response
 
 
