@@ -1,0 +1,707 @@
+"""Step latency and throughput of the screening flow, served exactly as in production.
+
+Starts the Procfile's `web` process (gunicorn) against a real Redis (REDIS_URL if set, else an
+embedded server started and stopped here), then:
+
+  1. drives complete screenings over HTTP with N concurrent clients for --seconds;
+  2. hits /healthz with the same concurrency for --seconds (the baseline);
+  3. measures page weight (gzip level 6) of the first visit and of an htmx step.
+
+A *step* is one answer: POST /s/<sid>/q/<qid> -> 303 -> GET the next page, timed from the
+POST's first byte sent to the GET's last byte read (POST and GET are also shown separately).
+Start (POST /start -> first question) and finish (POST check -> outcome) are their own rows.
+
+Prints a table with the targets beside the numbers. Exit status is 0 (it reports) unless
+--check is given, then 1 when a target is missed. Run: `make bench` or
+`.venv/bin/python bench/step_latency.py --seconds 20`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import html
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import redis  # noqa: E402
+
+from checker.flow import Answer, evaluate, options_for  # noqa: E402
+from checker.questionnaire import Kind, question  # noqa: E402
+from checker.redis_conn import EmbeddedRedis, connect  # noqa: E402
+from checker.serve import parse_procfile, with_scripts_dir  # noqa: E402
+
+# Targets from issue 2.
+TARGET_RATIO = 0.4  # step throughput / healthz throughput
+TARGET_P99_MS = 25.0
+TARGET_ROUND_TRIPS = 2.0
+TARGET_FIRST_PAGE_KB = 30.0
+
+# --- answer paths: one per outcome level -------------------------------------------------------
+# Each path names only the answers that steer it; every other question gets the plain "nothing
+# to report" answer. The question order always comes from checker.flow.evaluate, so the paths
+# stay correct when the flow changes (and a wrong expected level is caught before any HTTP).
+_PLAIN = ("none", "no", "none_of_these", "other")
+
+PATHS: dict[str, dict[str, Answer]] = {
+    "emergency": {"emergency_now": ("chest_pain",)},
+    "urgent": {"emergency_recent": "yes"},
+    "defer": {"clot_history": "being_checked"},
+    "modified": {"medicines": ("anticoagulant",)},
+    "proceed": {},
+}
+
+
+def answer_for(qid: str, steer: Mapping[str, Answer], answers: Mapping[str, Answer]) -> Answer:
+    if qid in steer:
+        return steer[qid]
+    codes = [o.code for o in options_for(qid, answers)]
+    code = next((c for c in _PLAIN if c in codes), codes[0])
+    return (code,) if question(qid).kind is Kind.CHECKBOX else code
+
+
+def planned_answers(level: str) -> list[tuple[str, Answer]]:
+    """The (question, answer) sequence for a path, checked against the triage engine."""
+    answers: dict[str, Answer] = {}
+    sequence: list[tuple[str, Answer]] = []
+    progress = evaluate(answers)
+    while progress.next_question is not None:
+        qid = progress.next_question
+        answers[qid] = answer_for(qid, PATHS[level], answers)
+        sequence.append((qid, answers[qid]))
+        progress = evaluate(answers)
+    assert progress.outcome is not None and progress.outcome.level == level, (level, progress)
+    return sequence
+
+
+# --- a small HTTP client (http.client: far less client CPU than requests) ---------------------
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    seconds: float
+    wire_bytes: int  # body bytes as sent (compressed when the server compressed it)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    @property
+    def location(self) -> str:
+        return urllib.parse.urlsplit(self.headers.get("Location", "")).path
+
+
+class Browser:
+    """One client: a cookie jar and a fresh connection per request (sync gunicorn closes it).
+
+    `encodings` is the Accept-Encoding sent: the load phases ask for what a phone accepts (so
+    the server's compression work is measured); the page-weight pass asks for identity.
+    """
+
+    def __init__(self, port: int, encodings: str = "identity"):
+        self.port = port
+        self.encodings = encodings
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None,
+                headers: Mapping[str, str] | None = None) -> Response:
+        sent = {"Accept-Encoding": self.encodings, **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body, sent)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        elapsed = time.perf_counter() - started
+        for cookie in resp.headers.get_all("Set-Cookie") or []:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value.strip()
+        return Response(resp.status, resp.headers, _decoded(data, resp.headers), elapsed,
+                        len(data))
+
+
+def phone_encodings() -> str:
+    """What a phone browser accepts, limited to what this client can decode."""
+    try:
+        import brotli  # noqa: F401  (installed with flask-compress)
+    except ImportError:
+        return "gzip"
+    return "br, gzip"
+
+
+def _decoded(data: bytes, headers: http.client.HTTPMessage) -> bytes:
+    encoding = headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        return gzip.decompress(data)
+    if encoding == "br":
+        import brotli
+
+        return brotli.decompress(data)
+    if encoding not in ("identity", ""):
+        raise FlowError(f"cannot decode Content-Encoding {encoding!r}")
+    return data
+
+
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+_INPUT = re.compile(r"<input\b([^>]*)>", re.I)
+_ATTR = re.compile(r"([\w:-]+)\s*=\s*\"([^\"]*)\"")
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    return {k.lower(): html.unescape(v) for k, v in _ATTR.findall(tag)}
+
+
+def find_form(page: str, marker: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """(action, hidden fields) of the first form whose tag or body carries `marker`."""
+    for tag, body in _FORM.findall(page):
+        if marker in tag or marker in body:
+            hidden = [
+                (a["name"], a.get("value", ""))
+                for a in map(_attrs, _INPUT.findall(body))
+                if a.get("type", "").lower() == "hidden" and "name" in a
+            ]
+            return _attrs(tag).get("action") or None, hidden
+    raise AssertionError(f"no form with {marker!r} on the page:\n{page[:2000]}")
+
+
+class FlowError(AssertionError):
+    pass
+
+
+def expect(resp: Response, status: int, what: str) -> Response:
+    if resp.status != status:
+        raise FlowError(f"{what}: HTTP {resp.status}, expected {status}: {resp.text[:300]}")
+    return resp
+
+
+# --- measurements -----------------------------------------------------------------------------
+@dataclass
+class Samples:
+    seconds: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+    screenings: int = 0
+
+    def add(self, kind: str, seconds: float) -> None:
+        self.seconds[kind].append(seconds)
+
+    def merge(self, other: Samples) -> None:
+        for kind, values in other.seconds.items():
+            self.seconds[kind].extend(values)
+        self.errors.extend(other.errors)
+        self.screenings += other.screenings
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def screening(browser: Browser, level: str, plan: list[tuple[str, Answer]], out: Samples,
+              hx: Mapping[str, str] | None = None) -> None:
+    """One complete screening; adds timings to `out`. Raises FlowError on a wrong page."""
+    landing = expect(browser.request("GET", "/", headers=hx), 200, "landing")
+    out.add("landing GET", landing.seconds)
+    action, hidden = find_form(landing.text, 'data-action="start"')
+    started = expect(browser.request("POST", action or "/start", hidden, hx), 303, "start")
+    page = expect(browser.request("GET", started.location, headers=hx), 200, "first question")
+    out.add("start (POST+GET)", started.seconds + page.seconds)
+    path = started.location
+    for qid, answer in plan:
+        if f"/q/{qid}" not in path:
+            raise FlowError(f"{level}: server asked {path}, expected {qid}")
+        action, hidden = find_form(page.text, f'data-question="{qid}"')
+        values = answer if isinstance(answer, tuple) else (answer,)
+        posted = expect(browser.request("POST", action or path,
+                                        hidden + [(qid, v) for v in values], hx), 303, qid)
+        path = posted.location
+        page = expect(browser.request("GET", path, headers=hx), 200, f"after {qid}")
+        out.add("step POST", posted.seconds)
+        out.add("step GET", page.seconds)
+        out.add("step (POST+GET)", posted.seconds + page.seconds)
+    if path.endswith("/check"):
+        action, hidden = find_form(page.text, "data-check-answers")
+        posted = expect(browser.request("POST", action or path, hidden, hx), 303, "check")
+        path = posted.location
+        page = expect(browser.request("GET", path, headers=hx), 200, "outcome")
+        out.add("finish (POST+GET)", posted.seconds + page.seconds)
+    if f'data-outcome="{level}"' not in page.text:
+        raise FlowError(f"{level}: ended on {path} without data-outcome={level!r}")
+    out.screenings += 1
+
+
+def run_clients(clients: int, seconds: float, work: Callable[[int, Samples], None]) -> tuple[
+        Samples, float, float]:
+    """Run `work(client_no, samples)` in a loop on N threads; (samples, wall s, client CPU s)."""
+    stop = threading.Event()
+    results = [Samples() for _ in range(clients)]
+
+    def loop(n: int) -> None:
+        while not stop.is_set():
+            try:
+                work(n, results[n])
+            except (FlowError, OSError, http.client.HTTPException) as error:
+                results[n].errors.append(f"{type(error).__name__}: {error}")
+                if len(results[n].errors) > 50:
+                    return
+
+    threads = [threading.Thread(target=loop, args=(n,), daemon=True) for n in range(clients)]
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    merged = Samples()
+    for result in results:
+        merged.merge(result)
+    return merged, wall, cpu
+
+
+# --- server side: Redis counters and process CPU ----------------------------------------------
+def redis_counters(client: redis.Redis) -> dict[str, float]:
+    stats = client.info("stats")
+    cpu = client.info("cpu")
+    counters = {
+        "commands": stats["total_commands_processed"],
+        # one read event per request or pipeline from a client: the server's view of round trips
+        "reads": stats.get("total_reads_processed", float("nan")),
+        "connections": stats["total_connections_received"],
+        "cpu": cpu["used_cpu_sys"] + cpu["used_cpu_user"],
+    }
+    for name, data in client.info("commandstats").items():
+        counters[name.removeprefix("cmdstat_")] = data["calls"]
+    return counters
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """utime+stime of `pid` and its live descendants (gunicorn master + workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = defaultdict(list)
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = fields
+            children[int(fields[1])].append(int(entry.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        if current in stats:
+            total += (int(stats[current][11]) + int(stats[current][12])) / ticks
+        todo.extend(children.get(current, []))
+    return total
+
+
+@dataclass
+class Phase:
+    name: str
+    samples: Samples
+    wall: float
+    client_cpu: float
+    web_cpu: float
+    redis: dict[str, float]  # counter deltas
+
+
+def measure(name: str, clients: int, seconds: float, work: Callable[[int, Samples], None],
+            web_pid: int, rclient: redis.Redis) -> Phase:
+    before, web0 = redis_counters(rclient), tree_cpu_seconds(web_pid)
+    samples, wall, cpu = run_clients(clients, seconds, work)
+    web1, after = tree_cpu_seconds(web_pid), redis_counters(rclient)
+    delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    # The snapshots' own INFO calls: the `before` cpu + commandstats calls are counted, and
+    # their reads plus the `after` stats call's read.
+    delta["commands"] -= 2
+    delta["reads"] -= 3
+    return Phase(name, samples, wall, cpu, web1 - web0, delta)
+
+
+# --- Redis cost of each request, measured one request at a time -------------------------------
+_KINDS = (("GET", re.compile(r"^/$"), "landing GET /"),
+          ("POST", re.compile(r"^/start$"), "start POST /start"),
+          ("GET", re.compile(r"^/s/[^/]+/q/"), "question GET"),
+          ("POST", re.compile(r"^/s/[^/]+/q/"), "answer POST"),
+          ("GET", re.compile(r"^/s/[^/]+/check$"), "check-answers GET"),
+          ("POST", re.compile(r"^/s/[^/]+/check$"), "check-answers POST"),
+          ("GET", re.compile(r"^/s/[^/]+/outcome$"), "outcome GET"))
+
+
+def _stats(client: redis.Redis) -> tuple[int, int]:
+    stats = client.info("stats")
+    return stats.get("total_reads_processed", 0), stats["total_commands_processed"]
+
+
+class CountingBrowser(Browser):
+    """A Browser that records the Redis read events (round trips) and commands per request."""
+
+    def __init__(self, port: int, client: redis.Redis, costs: dict[str, list[tuple[int, int]]]):
+        super().__init__(port)
+        self.client, self.costs = client, costs
+        first, second = _stats(client), _stats(client)  # the cost of one INFO itself
+        self.overhead = (second[0] - first[0], second[1] - first[1])
+
+    def request(self, method: str, path: str, form: list[tuple[str, str]] | None = None,
+                headers: Mapping[str, str] | None = None) -> Response:
+        before = _stats(self.client)
+        resp = super().request(method, path, form, headers)
+        after = _stats(self.client)
+        kind = next((name for m, pattern, name in _KINDS
+                     if m == method and pattern.match(path)), f"{method} {path}")
+        self.costs[kind].append((after[0] - before[0] - self.overhead[0],
+                                 after[1] - before[1] - self.overhead[1]))
+        return resp
+
+
+def redis_cost_per_request(port: int, client: redis.Redis,
+                           plans: Mapping[str, list[tuple[str, Answer]]]
+                           ) -> dict[str, list[tuple[int, int]]]:
+    """One screening per path, one request at a time: exact on a Redis nobody else uses."""
+    costs: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for level, plan in plans.items():
+        screening(CountingBrowser(port, client, costs), level, plan, Samples())
+    return costs
+
+
+# --- page weight ------------------------------------------------------------------------------
+_ASSET = re.compile(r"<(?:script|link)\b[^>]*?(?:src|href)=\"(/static/[^\"]+)\"", re.I)
+
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=6))
+
+
+def page_weight(port: int, encodings: str) -> list[tuple[str, int, int, int]]:
+    """(what, raw bytes, gzip -6 bytes, bytes served with `encodings`) per response."""
+    browser, phone = Browser(port), Browser(port, encodings)
+    rows: list[tuple[str, int, int, int]] = []
+
+    def row(what: str, resp: Response, path: str | None, headers: Mapping[str, str] | None = None
+            ) -> None:
+        served = resp.wire_bytes
+        if path is not None:  # the same GET again, as a phone asks for it
+            phone.cookies = browser.cookies
+            served = expect(phone.request("GET", path, headers=headers), 200, what).wire_bytes
+        rows.append((what, len(resp.body), gz(resp.body), served))
+
+    landing = expect(browser.request("GET", "/"), 200, "landing")
+    row("landing page", landing, "/")
+    action, hidden = find_form(landing.text, 'data-action="start"')
+    started = expect(browser.request("POST", action or "/start", hidden), 303, "start")
+    first = expect(browser.request("GET", started.location), 200, "first question")
+    row("first question page", first, started.location)
+    assets = sorted(set(_ASSET.findall(landing.text)) | set(_ASSET.findall(first.text)))
+    for asset in assets:
+        row(asset, expect(browser.request("GET", asset), 200, asset), asset)
+    # An htmx step: the boosted POST's 303 is followed by the browser with the same headers.
+    hx = {"HX-Request": "true", "HX-Boosted": "true",
+          "HX-Current-URL": f"http://127.0.0.1:{port}{started.location}"}
+    qid, answer = planned_answers("proceed")[0]
+    action, hidden = find_form(first.text, f'data-question="{qid}"')
+    values = answer if isinstance(answer, tuple) else (answer,)
+    posted = expect(browser.request("POST", action or started.location,
+                                    hidden + [(qid, v) for v in values], hx), 303, "htmx step")
+    step = expect(browser.request("GET", posted.location, headers=hx), 200, "htmx step page")
+    row("htmx step response (2nd question)", step, posted.location, hx)
+    return rows
+
+
+# --- processes --------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def real_redis(tmp: Path) -> Iterator[tuple[str, str]]:
+    """(url, description): REDIS_URL if set, else an embedded server for this run."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"], "REDIS_URL (shared: other clients' commands count too)"
+        return
+    embedded = EmbeddedRedis(tmp / "redis").start()
+    try:
+        yield embedded.url, "embedded redis-server (unix socket, this run only)"
+    finally:
+        embedded.stop()
+
+
+@contextlib.contextmanager
+def web_process(env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
+    """The Procfile's `web` line, run by the shell as a platform would; stopped on exit."""
+    web = {k.name: k.command for k in parse_procfile((ROOT / "Procfile").read_text())}["web"]
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(web, shell=True, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if Browser(port).request("GET", "/healthz").status == 200:
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise SystemExit(f"web process did not come up:\n{log.read().decode()}")
+            time.sleep(0.1)
+        yield proc
+    finally:
+        _stop_group(proc)
+        log.close()
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the web process group (gunicorn master and workers); SIGKILL it after 15 s."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except ProcessLookupError:
+        pass  # already gone (e.g. it failed to boot)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.wait()
+
+
+def delete_prefix(client: redis.Redis, prefix: str) -> int:
+    deleted = 0
+    for batch in _batched(client.scan_iter(match=f"{prefix}*", count=500), 500):
+        deleted += client.unlink(*batch)
+    return deleted
+
+
+def _batched(items: Iterator[bytes], size: int) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# --- report -----------------------------------------------------------------------------------
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def mark(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def report(steps: Phase, health: Phase, weight: list[tuple[str, int, int, int]],
+           costs: Mapping[str, list[tuple[int, int]]], args: argparse.Namespace,
+           redis_desc: str, workers: str) -> bool:
+    s = steps.samples.seconds
+    step_rate = len(s["step (POST+GET)"]) / steps.wall
+    h = health.samples.seconds["healthz"]
+    health_rate = len(h) / health.wall
+    ratio = step_rate / health_rate if health_rate else float("nan")
+    p99 = percentile(s["step (POST+GET)"], 99) * 1000
+    pairs = sum(len(s[k]) for k in ("start (POST+GET)", "step (POST+GET)", "finish (POST+GET)"))
+    trips = max((r for values in costs.values() for r, _ in values), default=99)
+    first_kb = sum(g for what, _, g, _ in weight if not what.startswith("htmx step")) / 1024
+    first_served = sum(w for what, _, _, w in weight if not what.startswith("htmx step"))
+    checks = {
+        "ratio": ratio >= TARGET_RATIO,
+        "p99": p99 <= TARGET_P99_MS,
+        "trips": trips <= TARGET_ROUND_TRIPS,
+        "weight": first_kb <= TARGET_FIRST_PAGE_KB,
+    }
+    errors = steps.samples.errors + health.samples.errors
+    # Server CPU per unit of work: unlike req/s, not skewed by other load on a shared machine.
+    # A step is two requests; the step phase's requests are all flow pages (POST or GET).
+    step_cpu_ms = 2 * steps.web_cpu * 1000 / max(1, _requests(steps))
+    health_cpu_ms = health.web_cpu * 1000 / max(1, len(h))
+
+    out = [
+        f"ClotCheck step benchmark: {args.clients} concurrent clients, {args.seconds:.0f} s per "
+        f"phase, gunicorn sync workers={workers}, {os.cpu_count()} CPUs; Redis: {redis_desc}",
+        "",
+        "Latency and throughput (a step = POST answer -> 303 -> GET next page, timed as one;",
+        "POST and GET also shown alone; start = POST /start -> first question; finish = POST",
+        "check answers -> outcome page)",
+        "",
+        "| measure | count | p50 ms | p99 ms | per s | target |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for kind in ("step (POST+GET)", "step POST", "step GET", "start (POST+GET)",
+                 "finish (POST+GET)", "landing GET"):
+        values = s.get(kind, [])
+        target = (f"p99 <= {TARGET_P99_MS:.0f} ms: {mark(checks['p99'])}"
+                  if kind == "step (POST+GET)" else "")
+        out.append(f"| {kind} | {len(values)} | {ms(percentile(values, 50))} | "
+                   f"{ms(percentile(values, 99))} | {len(values) / steps.wall:.0f} | {target} |")
+    out += [
+        f"| GET /healthz (own phase, same concurrency) | {len(h)} | {ms(percentile(h, 50))} | "
+        f"{ms(percentile(h, 99))} | {health_rate:.0f} | |",
+        f"| steps/s ÷ healthz/s | | | | {ratio:.2f} | >= {TARGET_RATIO}: "
+        f"{mark(checks['ratio'])} |",
+        f"| HTTP requests/s ÷ healthz/s | | | | "
+        f"{_requests(steps) / steps.wall / health_rate:.2f} | (a step is 2 requests) |",
+        f"| gunicorn CPU ms: per step (2 requests) ÷ per healthz | | | | "
+        f"{step_cpu_ms:.2f} ÷ {health_cpu_ms:.2f} | CPU-normalised ratio "
+        f"{health_cpu_ms / step_cpu_ms if step_cpu_ms else float('nan'):.2f} "
+        "(steady when the machine is shared) |",
+        "",
+        "Redis per request (one request at a time, one screening per path; round trips =",
+        "server read events; commands include those run inside Lua scripts)",
+        "",
+        "| request | count | round trips (typical / max) | commands (typical / max) | target |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for _method, _pattern, kind in _KINDS:
+        values = costs.get(kind, [])
+        if values:
+            target = (f"every request <= {TARGET_ROUND_TRIPS:.0f}: {mark(checks['trips'])}"
+                      if kind == "answer POST" else "")
+            trips_, commands = [r for r, _ in values], [c for _, c in values]
+            out.append(f"| {kind} | {len(values)} | {_typical(trips_)} / {max(trips_)} | "
+                       f"{_typical(commands)} / {max(commands)} | {target} |")
+    out += [
+        f"| under load: per step (POST+GET), mean | {pairs} | "
+        f"{steps.redis['reads'] / max(1, pairs):.2f} | "
+        f"{steps.redis['commands'] / max(1, pairs):.2f} | {_command_mix(steps.redis, pairs)} |",
+        f"| under load: per GET /healthz, mean | {len(h)} | "
+        f"{health.redis['reads'] / max(1, len(h)):.2f} | "
+        f"{health.redis['commands'] / max(1, len(h)):.2f} | |",
+        f"| new Redis connections during the step phase | | {steps.redis['connections']:.0f} | "
+        f"| pooled per worker |",
+        "",
+        "Page weight (gzip -6 of each body, and the bytes the server actually sent to a client",
+        "accepting the load phases' encodings; the first visit loads the assets once)",
+        "",
+        "| what | bytes | gzip -6 bytes | served bytes | target |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for what, raw, gzipped, served in weight:
+        out.append(f"| {what} | {raw} | {gzipped} | {served} | |")
+    out += [
+        f"| first visit: landing + first question + CSS/JS incl. htmx | | "
+        f"{first_kb * 1024:.0f} ({first_kb:.1f} KB) | {first_served} | "
+        f"<= {TARGET_FIRST_PAGE_KB:.0f} KB gzip: {mark(checks['weight'])} |",
+        "",
+        "CPU during each phase (CPU seconds per second; 1.0 = one core of the machine's "
+        f"{os.cpu_count()})",
+        "",
+        "| process | steps | healthz |",
+        "|---|---:|---:|",
+        f"| bench client, all threads (GIL: at most ~1.0) | {steps.client_cpu / steps.wall:.2f}"
+        f" | {health.client_cpu / health.wall:.2f} |",
+        f"| gunicorn master + workers | {steps.web_cpu / steps.wall:.2f} | "
+        f"{health.web_cpu / health.wall:.2f} |",
+        f"| redis-server | {steps.redis['cpu'] / steps.wall:.2f} | "
+        f"{health.redis['cpu'] / health.wall:.2f} |",
+        "",
+        f"Screenings completed: {steps.samples.screenings} ({', '.join(PATHS)}, in turn); "
+        f"errors: {len(errors)}. Round trips per step as one POST+GET pair: "
+        f"{steps.redis['reads'] / max(1, pairs):.2f} (the POST's read + compare-and-set, the "
+        "GET's read).",
+    ]
+    out += [f"error: {error}" for error in errors[:5]]
+    print("\n".join(out))
+    return all(checks.values()) and not errors
+
+
+def _typical(values: list[int]) -> int:
+    return sorted(values)[len(values) // 2]
+
+
+def _requests(phase: Phase) -> int:
+    s = phase.samples.seconds
+    return (len(s["landing GET"]) + 2 * (len(s["start (POST+GET)"]) + len(s["step (POST+GET)"])
+                                        + len(s["finish (POST+GET)"])))
+
+
+def _command_mix(delta: Mapping[str, float], steps: int) -> str:
+    skip = {"commands", "reads", "connections", "cpu", "info"}
+    mix = sorted(((v, k) for k, v in delta.items() if k not in skip and v > 0), reverse=True)
+    return ", ".join(f"{k} {v / steps:.2f}" for v, k in mix[:6]) if steps else ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20.0, help="duration of each phase")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured warm-up seconds")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+
+    plans = {level: planned_answers(level) for level in PATHS}
+    encodings = phone_encodings()
+    levels = list(PATHS)
+    prefix = f"clotcheck-bench-{uuid.uuid4().hex[:8]}:"
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="clotcheck-bench-") as tmp, \
+            real_redis(Path(tmp)) as (url, redis_desc):
+        env = dict(os.environ, REDIS_URL=url, REDIS_KEY_PREFIX=prefix, PORT=str(port),
+                   INSTANCE_PATH=str(Path(tmp) / "instance"),
+                   SECRET_KEY=os.environ.get("SECRET_KEY") or uuid.uuid4().hex,
+                   # Sixteen clients from one address would trip per-IP limits meant for people.
+                   RATELIMIT_ENABLED="false", PATH=with_scripts_dir(os.environ.get("PATH", "")))
+        rclient = connect(url)
+        try:
+            with web_process(env, port) as web:
+                def flow(n: int, out: Samples) -> None:
+                    level = levels[(n + out.screenings) % len(levels)]
+                    screening(Browser(port, encodings), level, plans[level], out)
+
+                def healthz(_n: int, out: Samples) -> None:
+                    resp = expect(Browser(port, encodings).request("GET", "/healthz"), 200,
+                                  "healthz")
+                    out.add("healthz", resp.seconds)
+
+                weight = page_weight(port, encodings)
+                run_clients(args.clients, args.warmup, flow)  # every worker has connected
+                costs = redis_cost_per_request(port, rclient, plans)
+                steps = measure("steps", args.clients, args.seconds, flow, web.pid, rclient)
+                health = measure("healthz", args.clients, args.seconds, healthz, web.pid,
+                                 rclient)
+        finally:
+            delete_prefix(rclient, prefix)
+            rclient.close()
+    workers = env.get("WEB_CONCURRENCY", "3 (Procfile default)")
+    met = report(steps, health, weight, costs, args, f"{redis_desc}; load phases send "
+                 f"Accept-Encoding: {encodings}", workers)
+    return 1 if args.check and not met else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
