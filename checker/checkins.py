@@ -7,9 +7,14 @@ Keys (all under the app's prefix):
 - `checkins:<slug>:<YYYY-MM-DD>` sorted set: check-in ids by finish time, for one location
   and one local day (the location's time zone decides where midnight is).
 
-Both expire RETENTION_DAYS after the last write. A client who changes answers and finishes
-again updates the same check-in; if the level or flags changed, "seen" is cleared so the
-therapist looks again. A late, older finish event never overwrites a newer one.
+Both expire RETENTION_DAYS after the last write. At rest, the clinical fields (level, flags,
+reasons, client notes, the clearance's date and limits) are AES-GCM tokens bound to the
+check-in and field (checker.crypto); the code, location, day and times stay readable. The
+"outcome changed" signature the record script compares is a keyed tag, not the flags.
+
+A client who changes answers and finishes again updates the same check-in; if the level or
+flags changed, "seen" is cleared so the therapist looks again. A late, older finish event
+never overwrites a newer one.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,11 +31,16 @@ from zoneinfo import ZoneInfo
 import redis
 from flask import current_app
 
+from checker.crypto import Crypto, DecryptError, Tagger
 from checker.outcome import Level
 from checker.store import FinishedScreening, format_code
 
+log = logging.getLogger(__name__)
+
 DEFAULT_RETENTION_DAYS = 30
 MAX_LIMITS_LENGTH = 1000
+ENCRYPTED_FIELDS = frozenset({"level", "flags", "reasons", "client_notes",
+                              "clearance_signed_on", "clearance_limits"})
 
 # What the client told us about paperwork, derived from the rules that fired (no answers are
 # copied to the board). Staff must still see the letter itself.
@@ -137,10 +148,13 @@ def parse_clearance(signed_on: str, limits: str, today: date) -> tuple[date, str
 
 class CheckinBook:
     def __init__(self, redis_client: redis.Redis, prefix: str = "clotcheck:",
-                 retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
+                 retention_days: int = DEFAULT_RETENTION_DAYS, *, crypto: Crypto,
+                 tagger: Tagger) -> None:
         self.redis = redis_client
         self.prefix = prefix
         self.ttl = int(retention_days) * 86400
+        self.crypto = crypto
+        self.tagger = tagger
         self._record = redis_client.register_script(_RECORD_SCRIPT)
         self._update = redis_client.register_script(_UPDATE_SCRIPT)
 
@@ -155,7 +169,8 @@ class CheckinBook:
         cid = checkin_id(done.sid)
         outcome = done.outcome
         day = local_day(done.finished_at, tz)
-        signature = json.dumps([outcome.level.value, sorted(outcome.flags)])
+        signature = self.tagger.tag(json.dumps([outcome.level.value, sorted(outcome.flags)]),
+                                    "checkin-outcome")
         notes = [CLIENT_CLEARANCE_NOTES[r] for r in outcome.rules if r in CLIENT_CLEARANCE_NOTES]
         fields = {
             "code": done.code, "location": done.location, "day": day,
@@ -166,7 +181,7 @@ class CheckinBook:
         }
         args: list[str] = [str(done.revision), str(self.ttl), signature]
         for name, value in fields.items():
-            args += [name, value]
+            args += [name, self._seal(cid, name, value)]
         old_day = self._record(keys=[self.key(cid)], args=args)
         if old_day is None:
             return None
@@ -204,24 +219,47 @@ class CheckinBook:
     def _set(self, cid: str, fields: dict[str, str]) -> bool:
         if not _valid_cid(cid):
             return False
-        args = [part for pair in fields.items() for part in pair]
+        args = [part for name, value in fields.items()
+                for part in (name, self._seal(cid, name, value))]
         return bool(self._update(keys=[self.key(cid)], args=args))
+
+    def _seal(self, cid: str, name: str, value: str) -> str:
+        if name not in ENCRYPTED_FIELDS:
+            return value
+        return self.crypto.encrypt(value, f"checkin:{cid}:{name}")
+
+    def _open(self, cid: str, raw: dict[bytes, bytes]) -> dict[str, str]:
+        """Field values as text, decrypted (plain ones from before encryption pass through)."""
+        out = {}
+        for key, value in raw.items():
+            name = key.decode()
+            if name in ENCRYPTED_FIELDS and Crypto.is_token(value):
+                out[name] = self.crypto.decrypt(value, f"checkin:{cid}:{name}")
+            else:
+                out[name] = value.decode()
+        return out
 
     def _load_many(self, cids: Iterable[str]) -> list[Checkin | None]:
         cids = list(cids)
         pipe = self.redis.pipeline(transaction=False)
         for cid in cids:
             pipe.hgetall(self.key(cid))
-        return [_parse(cid, raw) if raw else None
+        return [self._load(cid, raw) if raw else None
                 for cid, raw in zip(cids, pipe.execute(), strict=True)]
+
+    def _load(self, cid: str, raw: dict[bytes, bytes]) -> Checkin | None:
+        try:
+            return _parse(cid, self._open(cid, raw))
+        except DecryptError:
+            log.error("check-in %s does not decrypt with the configured ENCRYPTION_KEYS", cid)
+            return None
 
 
 def _valid_cid(cid: str) -> bool:
     return len(cid) == 24 and all(c in "0123456789abcdef" for c in cid)
 
 
-def _parse(cid: str, raw: dict[bytes, bytes]) -> Checkin | None:
-    f = {k.decode(): v.decode() for k, v in raw.items()}
+def _parse(cid: str, f: dict[str, str]) -> Checkin | None:
     if "level" not in f:
         return None
     clearance = None

@@ -12,6 +12,11 @@ or field does not decrypt there.
 
 Outside production, with no ENCRYPTION_KEYS, a key is derived from SECRET_KEY, so every
 process sharing SECRET_KEY (as `make run` arranges) reads the same data.
+
+Lookups by a value that must not be stored in the clear (a phone number in the opt-out list,
+a per-number limit) use a keyed tag: HMAC-SHA256 under `PHONE_TAG_KEY` (one key, same format
+as an encryption key), else a key derived from SECRET_KEY. It is separate from
+ENCRYPTION_KEYS on purpose: rotating those never changes a tag, so no opt-out is lost.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -32,6 +38,8 @@ VERSION = "v1"
 KEY_BYTES = 32
 NONCE_BYTES = 12
 _DEV_INFO = b"clotcheck encryption key derived from SECRET_KEY (development only)"
+_TAG_INFO = b"clotcheck phone tag key derived from SECRET_KEY"
+TAG_HEX = 32  # 128-bit tags: no collisions in practice, short keys
 
 
 class CryptoError(ValueError):
@@ -73,6 +81,23 @@ def parse_keys(text: str) -> list[bytes]:
 def derived_key(secret: str) -> bytes:
     """A development key derived from SECRET_KEY (HKDF-SHA256)."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=_DEV_INFO)
+    return hkdf.derive(secret.encode())
+
+
+def parse_tag_key(text: str) -> bytes:
+    """The key of a PHONE_TAG_KEY value (32 bytes, URL-safe base64, as `new_key()` makes)."""
+    try:
+        key = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise CryptoError("PHONE_TAG_KEY is not URL-safe base64") from exc
+    if len(key) != KEY_BYTES:
+        raise CryptoError(f"PHONE_TAG_KEY must be {KEY_BYTES} bytes (got {len(key)})")
+    return key
+
+
+def derived_tag_key(secret: str) -> bytes:
+    """The tag key derived from SECRET_KEY (HKDF-SHA256, separate from the encryption key)."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=_TAG_INFO)
     return hkdf.derive(secret.encode())
 
 
@@ -134,8 +159,39 @@ class Crypto:
         return text.startswith(VERSION + ".")
 
 
+class Tagger:
+    """Keyed, one-way tags for lookups (HMAC-SHA256): equal input, equal tag; without the key
+    a tag cannot be brute-forced back to a phone number."""
+
+    def __init__(self, key: bytes):
+        self._key = key
+        self.id = key_id(key)  # names the key in Redis keys, so a changed key is noticed
+
+    def tag(self, value: str, purpose: str = "phone") -> str:
+        message = purpose.encode() + b"\0" + value.encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:TAG_HEX]
+
+
+def crypto_for(config: Mapping) -> Crypto:
+    """ENCRYPTION_KEYS if set, else a key derived from SECRET_KEY (development)."""
+    if config.get("ENCRYPTION_KEYS"):
+        return Crypto(parse_keys(str(config["ENCRYPTION_KEYS"])))
+    if not config.get("SECRET_KEY"):
+        raise CryptoError("neither ENCRYPTION_KEYS nor SECRET_KEY is set")
+    return Crypto([derived_key(str(config["SECRET_KEY"]))])
+
+
+def tagger_for(config: Mapping) -> Tagger:
+    """PHONE_TAG_KEY if set, else a tag key derived from SECRET_KEY."""
+    if config.get("PHONE_TAG_KEY"):
+        return Tagger(parse_tag_key(str(config["PHONE_TAG_KEY"])))
+    if not config.get("SECRET_KEY"):
+        raise CryptoError("neither PHONE_TAG_KEY nor SECRET_KEY is set")
+    return Tagger(derived_tag_key(str(config["SECRET_KEY"])))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m checker.crypto`: print a new key for ENCRYPTION_KEYS."""
+    """`python -m checker.crypto`: print a new key for ENCRYPTION_KEYS or PHONE_TAG_KEY."""
     del argv
     sys.stdout.write(new_key() + "\n")
     return 0

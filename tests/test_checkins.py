@@ -9,18 +9,22 @@ import pytest
 import redis
 
 from checker.checkins import (
+    ENCRYPTED_FIELDS,
     CheckinBook,
     ClearanceError,
     checkin_id,
     local_day,
     parse_clearance,
 )
+from checker.crypto import Crypto, Tagger, derived_tag_key, new_key, parse_keys
 from checker.outcome import Level, Outcome
 from checker.store import FinishedScreening
 
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2025, 3, 14, 15, 30, tzinfo=UTC)
+CRYPTO = Crypto(parse_keys(new_key()))
+TAGGER = Tagger(derived_tag_key("checkin tests"))
 
 
 def outcome(level: Level = Level.MODIFIED, flags: tuple[str, ...] = ("light_pressure",),
@@ -35,7 +39,7 @@ def finished(sid: str = "s" * 24, location: str = "a", at: datetime = T0, revisi
 
 @pytest.fixture
 def book(redis_client: redis.Redis, key_prefix: str) -> CheckinBook:
-    return CheckinBook(redis_client, key_prefix, retention_days=30)
+    return CheckinBook(redis_client, key_prefix, retention_days=30, crypto=CRYPTO, tagger=TAGGER)
 
 
 def test_record_and_read_back(book: CheckinBook) -> None:
@@ -149,9 +153,38 @@ def test_retention(book: CheckinBook, redis_client: redis.Redis) -> None:
     month = 30 * 86400
     assert month - 5 <= redis_client.ttl(book.key(cid)) <= month
     assert month - 5 <= redis_client.ttl(book.index_key("a", "2025-03-14")) <= month
-    short = CheckinBook(redis_client, book.prefix, retention_days=7)
+    short = CheckinBook(redis_client, book.prefix, retention_days=7, crypto=CRYPTO,
+                        tagger=TAGGER)
     short.record(finished(sid="x" * 24), NY)
     assert redis_client.ttl(short.key(checkin_id("x" * 24))) <= 7 * 86400
+
+
+def test_clinical_fields_are_encrypted_at_rest(book: CheckinBook,
+                                               redis_client: redis.Redis) -> None:
+    result = outcome(Level.DEFER, ("bring_written_clearance",), ("R21",))
+    cid = book.record(finished(result=result), NY)
+    book.record_clearance(cid, date(2025, 3, 10), "Avoid left calf", "alice", now=T0)
+    raw = {k.decode(): v.decode() for k, v in redis_client.hgetall(book.key(cid)).items()}
+    assert ENCRYPTED_FIELDS <= raw.keys()
+    for name in ENCRYPTED_FIELDS:
+        assert Crypto.is_token(raw[name]), name
+    stored = " ".join(raw.values())
+    for secret in ("defer", "bring_written_clearance", "R21", "reason", "Avoid left calf",
+                   "2025-03-10", "clearance from a doctor"):
+        assert secret not in stored
+    assert raw["code"] == "K7FXQM"  # what staff read out stays plain
+    # A token moved to another check-in does not decrypt there: that check-in is left out.
+    other = book.record(finished(sid="t" * 24), NY)
+    redis_client.hset(book.key(other), "flags", raw["flags"])
+    assert book.get(other) is None and book.get(cid).level == Level.DEFER
+
+
+def test_plain_check_ins_from_before_encryption_are_still_read(
+        book: CheckinBook, redis_client: redis.Redis) -> None:
+    cid = book.record(finished(), NY)
+    redis_client.hset(book.key(cid), mapping={"level": "modified",
+                                              "flags": '["light_pressure"]'})
+    assert book.get(cid).flags == ("light_pressure",)
 
 
 def test_expired_check_in_drops_off_the_board(book: CheckinBook, redis_client: redis.Redis) -> None:

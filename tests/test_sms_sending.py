@@ -19,12 +19,15 @@ from fake_twilio import (  # noqa: F401 (fixtures)
 from rq import SimpleWorker
 from rq.job import Job
 
+from checker.crypto import Crypto, Tagger, derived_tag_key, new_key, parse_keys
 from checker.sms.core import SmsCore, install
 from checker.sms.records import Message, State
 from checker.sms.senders import OutboxSender
 from checker.sms.settings import SmsSettings
 
 CLIENT = "+12025550143"
+CRYPTO = Crypto(parse_keys(new_key()))
+TAGGER = Tagger(derived_tag_key("sms sending tests"))
 
 
 def make_core(url, prefix, clock, api_url=None, **overrides) -> SmsCore:  # noqa: F811
@@ -33,7 +36,7 @@ def make_core(url, prefix, clock, api_url=None, **overrides) -> SmsCore:  # noqa
     options = {"prefix": prefix, "retry_intervals": (0, 0, 0), "max_attempts": 3,
                "public_base_url": "https://clinic.example", **twilio, **overrides}
     settings = SmsSettings(**options)
-    core = SmsCore(redis.Redis.from_url(url), settings, clock)
+    core = SmsCore(redis.Redis.from_url(url), settings, clock, crypto=CRYPTO, tagger=TAGGER)
     install(core)
     return core
 

@@ -16,7 +16,9 @@ import redis
 from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Clock, fake_twilio, sms_prefix  # noqa: F401
 from rq import SimpleWorker
 
+from checker.crypto import new_key
 from checker.sms.core import SmsCore, install
+from checker.sms.keys import key_settings, sms_keys
 from checker.sms.records import Message, State
 from checker.sms.settings import SmsSettings
 
@@ -41,11 +43,15 @@ def test_worker_killed_mid_send_never_sends_twice(redis_url, sms_prefix, fake_tw
     env = {**os.environ, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": sms_prefix,
            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
            "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_URL": fake_twilio.url,
-           "TWILIO_TIMEOUT": "20", "SMS_SWEEP_SECONDS": "3600"}
+           "TWILIO_TIMEOUT": "20", "SMS_SWEEP_SECONDS": "3600",
+           # The worker reads the records this process encrypts: same keys, from its env.
+           "SECRET_KEY": "worker-kill-test", "ENCRYPTION_KEYS": new_key()}
     clock = Clock(datetime.now(UTC))
     settings = SmsSettings.from_config({}, env)
     assert settings.twilio_configured and settings.prefix == sms_prefix
-    core = SmsCore(redis.Redis.from_url(redis_url), settings, clock)
+    crypto, tagger = sms_keys(key_settings({}, env))
+    core = SmsCore(redis.Redis.from_url(redis_url), settings, clock, crypto=crypto,
+                   tagger=tagger)
     install(core)
     fake_twilio.hold_numbers.add(HELD)  # Twilio "receives" the request but does not answer
     core.schedule(Message(key="guidance:k:1", kind="guidance", to=HELD, body="Advice",

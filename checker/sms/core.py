@@ -19,8 +19,10 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
-from checker.sms.phones import mask
-from checker.sms.records import Message, MessageStore, State
+from checker.crypto import Crypto, Tagger
+from checker.sms.keys import key_settings, sms_keys
+from checker.sms.phones import log_ref, redact
+from checker.sms.records import UNREADABLE, Message, MessageStore, State
 from checker.sms.schedule import Clock, utc_now
 from checker.sms.senders import (
     OptedOutError,
@@ -52,12 +54,19 @@ def _slug(prefix: str) -> str:
 
 
 class SmsCore:
+    """Records, jobs and sending. `crypto`/`tagger` default to the keys in the environment
+    (checker.sms.keys), as the worker has them; the web app passes its own."""
+
     def __init__(self, client: redis.Redis, settings: SmsSettings, clock: Clock = utc_now,
-                 sender: Sender | None = None):
+                 sender: Sender | None = None, crypto: Crypto | None = None,
+                 tagger: Tagger | None = None):
+        if crypto is None or tagger is None:
+            env_crypto, env_tagger = sms_keys(key_settings({}))
+            crypto, tagger = crypto or env_crypto, tagger or env_tagger
         self.redis = client
         self.settings = settings
         self.clock = clock
-        self.store = MessageStore(client, settings.prefix)
+        self.store = MessageStore(client, settings.prefix, crypto, tagger)
         self.sender = sender or build_sender(settings, self.store)
         self.queue = Queue(settings.queue_name, connection=client)
 
@@ -101,10 +110,13 @@ class SmsCore:
     def deliver(self, key: str) -> str:
         """Claim and send one record; returns what happened. Raises RetryableError to retry."""
         now = self.clock()
-        claimed = self.store.claim(key, now)
+        message = self.store.get(key)
+        if message is None:
+            return self._unreadable(key, now)
+        claimed = self.store.claim(key, now, self.store.tag(message.to))
         if claimed != "claimed":
             return claimed
-        message = self.store.get(key)
+        message = self.store.get(key)  # as claimed (attempts counted)
         assert message is not None
         outgoing = Outgoing(message.to, message.body, message.sender_from or None,
                             self.status_callback())
@@ -126,8 +138,22 @@ class SmsCore:
         self.store.transition(key, [State.CLAIMED], State.SENT, self.clock(),
                               provider_id=sent.provider_id, twilio_status=sent.status,
                               sent_at=self.clock(), sender=self.sender.name)
-        log.info("sms %s sent to %s via %s", message.kind, mask(message.to), self.sender.name)
+        log.info("sms %s sent to %s via %s", message.kind, self._ref(message),
+                 self.sender.name)
         return State.SENT.value
+
+    def _ref(self, message: Message) -> str:
+        return log_ref(self.store.tag(message.to))
+
+    def _unreadable(self, key: str, now: datetime) -> str:
+        """A record that is gone, or was encrypted with a key no longer configured."""
+        state = self.store.state(key)
+        if state is None:
+            return "missing"
+        if self.store.transition(key, [State.SCHEDULED], State.FAILED, now, error=UNREADABLE):
+            log.error("sms %s not sent: the record %s", key.split(":", 1)[0], UNREADABLE)
+            return State.FAILED.value
+        return state
 
     def _retry_later(self, message: Message, exc: RetryableError) -> str:
         attempts = message.attempts
@@ -138,21 +164,24 @@ class SmsCore:
         self.store.transition(message.key, [State.CLAIMED], State.SCHEDULED, self.clock(),
                               due=self.clock() + timedelta(seconds=delay),
                               error_code=exc.code or "", error=exc.message)
-        log.warning("sms %s to %s: retrying in %ss (%s)", message.kind, mask(message.to),
-                    delay, exc.message)
-        raise exc  # RQ's Retry re-runs the job after the backoff
+        log.warning("sms %s to %s: retrying in %ss (%s)", message.kind, self._ref(message),
+                    delay, redact(exc.message))
+        # RQ's Retry re-runs the job after the backoff. RQ keeps and logs the traceback: a
+        # fresh error with the number-like parts removed, without the original chained.
+        raise RetryableError(redact(exc.message), exc.code) from None
 
     def _fail(self, message: Message, code: int | None, error: str) -> str:
         self.store.transition(message.key, [State.CLAIMED], State.FAILED, self.clock(),
                               error_code=code or "", error=error)
-        log.warning("sms %s to %s failed: %s %s", message.kind, mask(message.to), code, error)
+        log.warning("sms %s to %s failed: %s %s", message.kind, self._ref(message), code,
+                    redact(error))
         return State.FAILED.value
 
     def _unknown(self, message: Message, error: str) -> str:
         self.store.transition(message.key, [State.CLAIMED], State.UNKNOWN, self.clock(),
                               error=error)
         log.error("sms %s to %s: outcome unknown (%s); staff must check", message.kind,
-                  mask(message.to), error)
+                  self._ref(message), redact(error))
         return State.UNKNOWN.value
 
     # -- opt-out and cancelling -----------------------------------------------------------
@@ -256,7 +285,7 @@ def core_for(prefix: str) -> SmsCore:
         if job is None:
             raise RuntimeError(f"no SMS core for prefix {prefix!r}")
         settings = SmsSettings.from_config({"REDIS_KEY_PREFIX": prefix})
-        core = _cores[prefix] = SmsCore(job.connection, settings)
+        core = _cores[prefix] = SmsCore(job.connection, settings)  # keys from the environment
     return core
 
 

@@ -1,4 +1,8 @@
-"""Abuse limits for the public phone-number forms (SMS pumping): fixed-window Redis counters."""
+"""Abuse limits for the public phone-number forms (SMS pumping): fixed-window Redis counters.
+
+Counter keys carry a keyed tag of what is counted (address, screening, number), never the
+value itself.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import datetime
 
 import redis
 
-from checker.sms.phones import phone_tag
+from checker.crypto import Tagger
 
 
 @dataclass(frozen=True)
@@ -23,14 +27,15 @@ PER_PHONE = Limit("phone", 3, 86400)  # accepted requests per number per day
 
 
 class Limits:
-    def __init__(self, client: redis.Redis, prefix: str):
+    def __init__(self, client: redis.Redis, prefix: str, tagger: Tagger):
         self.redis = client
         self.base = f"{prefix}{{sms}}:limit:"
+        self.tagger = tagger
 
     def take(self, limit: Limit, ident: str, now: datetime) -> bool:
         """Count one use; False once `limit` is used up in the current window."""
         window = int(now.timestamp()) // limit.window
-        key = f"{self.base}{limit.name}:{ident}:{window}"
+        key = f"{self.base}{limit.name}:{self.tagger.tag(ident, limit.name)}:{window}"
         pipe = self.redis.pipeline(transaction=True)
         pipe.incr(key)
         pipe.expire(key, limit.window)
@@ -41,6 +46,6 @@ class Limits:
         """Which limit was hit (None if none) for an accepted phone-form request."""
         if not self.take(PER_SCREENING, sid, now):
             return "screening"
-        if not self.take(PER_PHONE, phone_tag(phone), now):
+        if not self.take(PER_PHONE, phone, now):
             return "phone"
         return None

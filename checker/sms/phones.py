@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
+import re
 
 import phonenumbers
+
+# Anything that could be a phone number in free text (Twilio's error messages quote the To).
+_NUMBER_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 
 
 class PhoneError(ValueError):
@@ -30,13 +33,19 @@ def parse_phone(text: str, default_region: str, allowed: frozenset[str]) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def phone_tag(phone: str) -> str:
-    """A stable short tag for a number, for keys and job ids (not the number itself)."""
-    return hashlib.sha256(phone.encode()).hexdigest()[:16]
-
-
 def mask(phone: str) -> str:
-    """`+12025550143` -> `+1 ••• ••• 0143`: enough for staff and logs to tell numbers apart."""
+    """`+12025550143` -> `+1 ••• ••• 0143`: enough for staff to tell numbers apart (logs use
+    the number's keyed tag instead, see `log_ref`)."""
     if len(phone) < 6:
         return "•••"
     return f"{phone[:2]} ••• ••• {phone[-4:]}"
+
+
+def log_ref(tag: str) -> str:
+    """How logs name a number: a short prefix of its keyed tag (no digit of the number)."""
+    return f"#{tag[:8]}"
+
+
+def redact(text: str) -> str:
+    """`text` with anything number-like replaced, for logs of third-party error messages."""
+    return _NUMBER_LIKE.sub("[number]", text)

@@ -9,11 +9,19 @@ Only the claim (scheduled -> claimed, when due and the number has not opted out)
 send, and it is one Lua script, so retries, two workers, a double tap or a re-enqueue by the
 sweep can never send a text twice. Keys live under one hash tag `<prefix>{sms}:` so the scripts
 stay valid on Redis Cluster.
+
+At rest: the number, the text and any error (Twilio's may quote the number) are AES-GCM tokens
+bound to their record and field (checker.crypto); every key, dedupe key and index that depends
+on a number uses its keyed tag (`store.tag`), never the number or an unkeyed hash of it. The
+opt-out list maps tag -> encrypted number, under the tag key's id: rotating ENCRYPTION_KEYS
+never touches a tag, and if the tag key itself changes, `migrate_opt_outs` re-tags every
+opt-out from its encrypted number.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -22,10 +30,14 @@ from enum import StrEnum
 
 import redis
 
-from checker.sms.phones import phone_tag
+from checker.crypto import Crypto, DecryptError, Tagger
+
+log = logging.getLogger("checker.sms")
 
 RETENTION = timedelta(days=30)  # records (with phone numbers) are kept this long after due
 OUTBOX_SIZE = 500
+ENCRYPTED_FIELDS = ("to", "body", "error")
+UNREADABLE = "cannot be decrypted with the configured ENCRYPTION_KEYS"
 
 
 class State(StrEnum):
@@ -56,7 +68,7 @@ CLIENT_FOLLOW_UPS = (Kind.REMINDER, Kind.NEXT_DAY)
 class Message:
     key: str  # dedupe key, e.g. "guidance:<sid>:<phone tag>"
     kind: str
-    to: str  # E.164; needed to send, never logged
+    to: str  # E.164; needed to send, encrypted at rest, never logged
     body: str
     due: datetime
     location: str = ""
@@ -132,13 +144,13 @@ end
 return 1
 """
 
-# KEYS: record, due zset, claimed zset, opt-out set. ARGV: key, now.
+# KEYS: record, due zset, claimed zset, opt-out hash. ARGV: key, now, the number's tag.
 _CLAIM = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
 if state ~= 'scheduled' then return state end
 if tonumber(redis.call('HGET', KEYS[1], 'due')) > tonumber(ARGV[2]) then return 'not_due' end
-if redis.call('SISMEMBER', KEYS[4], redis.call('HGET', KEYS[1], 'to')) == 1 then
+if redis.call('HEXISTS', KEYS[4], ARGV[3]) == 1 then
   redis.call('HSET', KEYS[1], 'state', 'cancelled', 'error', 'the number opted out',
              'updated', ARGV[2])
   redis.call('ZREM', KEYS[2], ARGV[1])
@@ -174,9 +186,11 @@ return state
 class MessageStore:
     """Message records and their indexes under `<prefix>{sms}:`."""
 
-    def __init__(self, client: redis.Redis, prefix: str):
+    def __init__(self, client: redis.Redis, prefix: str, crypto: Crypto, tagger: Tagger):
         self.redis = client
         self.base = f"{prefix}{{sms}}:"
+        self.crypto = crypto
+        self.tagger = tagger
         self._create = client.register_script(_CREATE)
         self._claim = client.register_script(_CLAIM)
         self._transition = client.register_script(_TRANSITION)
@@ -199,16 +213,56 @@ class MessageStore:
 
     @property
     def optout_key(self) -> str:
-        return f"{self.base}optout"
+        return self.optout_key_for(self.tagger.id)
+
+    def optout_key_for(self, tag_key_id: str) -> str:
+        return f"{self.base}optout:{tag_key_id}"
+
+    @property
+    def optout_ids_key(self) -> str:
+        """The ids of every tag key an opt-out list was kept under (for migration)."""
+        return f"{self.base}optout-keys"
+
+    @property
+    def legacy_optout_key(self) -> str:
+        return f"{self.base}optout"  # plain numbers, before encryption at rest
+
+    def tag(self, phone: str) -> str:
+        """The number's keyed tag: for keys, indexes and logs instead of the number."""
+        return self.tagger.tag(phone)
 
     def phone_key(self, phone: str) -> str:
-        return f"{self.base}phone:{phone_tag(phone)}"
+        return f"{self.base}phone:{self.tag(phone)}"
 
     def sid_key(self, sid: str) -> str:
         return f"{self.base}sid:{sid}"
 
     def provider_key(self, provider_id: str) -> str:
         return f"{self.base}provider:{provider_id}"
+
+    # -- encryption -----------------------------------------------------------------------
+    def _seal(self, key: str, name: str, value: str) -> str:
+        if name not in ENCRYPTED_FIELDS or not value:
+            return value
+        return self.crypto.encrypt(value, f"sms:{key}:{name}")
+
+    def _open_fields(self, key: str, raw: dict[bytes, bytes]) -> dict[bytes, bytes]:
+        """Decrypt the encrypted fields (plain ones from before encryption pass through)."""
+        out = dict(raw)
+        for name in ENCRYPTED_FIELDS:
+            value = raw.get(name.encode())
+            if value and Crypto.is_token(value):
+                out[name.encode()] = self.crypto.decrypt_bytes(value, f"sms:{key}:{name}")
+        return out
+
+    def _message(self, key: str, raw: dict[bytes, bytes]) -> Message | None:
+        if not raw:
+            return None
+        try:
+            return Message.from_fields(self._open_fields(key, raw))
+        except DecryptError:
+            log.warning("sms record %s %s", key.split(":", 1)[0], UNREADABLE)
+            return None
 
     # -- records --------------------------------------------------------------------------
     def create(self, message: Message, now: datetime) -> bool:
@@ -220,23 +274,32 @@ class MessageStore:
         args: list[str] = [message.key, _ts(message.due), _ts(message.created), str(expire_at),
                            str(int(now.timestamp()))]
         for name, value in message.fields().items():
-            args += [name, value]
+            args += [name, self._seal(message.key, name, value)]
         return bool(self._create(keys=keys, args=args))
 
     def get(self, key: str) -> Message | None:
-        raw = self.redis.hgetall(self.record_key(key))
-        return Message.from_fields(raw) if raw else None
+        """The record, decrypted; None when it is gone or does not decrypt."""
+        return self._message(key, self.redis.hgetall(self.record_key(key)))
+
+    def state(self, key: str) -> str | None:
+        value = self.redis.hget(self.record_key(key), "state")
+        return value.decode() if value else None
 
     def get_many(self, keys: Iterable[str]) -> list[Message]:
+        keys = list(keys)
         pipe = self.redis.pipeline(transaction=False)
         for key in keys:
             pipe.hgetall(self.record_key(key))
-        return [Message.from_fields(raw) for raw in pipe.execute() if raw]
+        found = (self._message(key, raw) for key, raw in zip(keys, pipe.execute(), strict=True))
+        return [m for m in found if m is not None]
 
-    def claim(self, key: str, now: datetime) -> str:
-        """'claimed' if this caller may send now; else why not (state, 'not_due', ...)."""
+    def claim(self, key: str, now: datetime, phone_tag: str) -> str:
+        """'claimed' if this caller may send now; else why not (state, 'not_due', ...).
+
+        `phone_tag` is the tag of the record's number: an opted-out number is never claimed.
+        """
         result = self._claim(keys=[self.record_key(key), self.due_key, self.claimed_key,
-                                   self.optout_key], args=[key, _ts(now)])
+                                   self.optout_key], args=[key, _ts(now), phone_tag])
         return result.decode() if isinstance(result, bytes) else str(result)
 
     def transition(self, key: str, allowed: Iterable[str], new: State, now: datetime,
@@ -244,7 +307,8 @@ class MessageStore:
         """Move to `new` if the current state is in `allowed`; the previous state or None."""
         args: list[str] = [key, " ".join(allowed), new.value, _ts(now)]
         for name, value in fields.items():
-            args += [name, _ts(value) if isinstance(value, datetime) else str(value)]
+            text = _ts(value) if isinstance(value, datetime) else str(value)
+            args += [name, self._seal(key, name, text)]
         result = self._transition(keys=[self.record_key(key), self.due_key,
                                         self.claimed_key], args=args)
         return result.decode() if isinstance(result, bytes) else None
@@ -282,13 +346,70 @@ class MessageStore:
 
     # -- opt-outs (kept without expiry: an opted-out number is never texted again) ------------
     def opt_out(self, phone: str) -> None:
-        self.redis.sadd(self.optout_key, phone)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.optout_key, self.tag(phone), self.crypto.encrypt(phone, "sms:optout"))
+        pipe.sadd(self.optout_ids_key, self.tagger.id)
+        pipe.execute()
 
     def opt_in(self, phone: str) -> None:
-        self.redis.srem(self.optout_key, phone)
+        self.redis.hdel(self.optout_key, self.tag(phone))
 
     def opted_out(self, phone: str) -> bool:
-        return bool(self.redis.sismember(self.optout_key, phone))
+        return bool(self.redis.hexists(self.optout_key, self.tag(phone)))
+
+    def migrate_opt_outs(self) -> int:
+        """Carry opt-outs to the current keys; how many were moved or re-encrypted.
+
+        Lists kept under an older tag key (PHONE_TAG_KEY or SECRET_KEY changed) and the plain
+        list from before encryption are re-tagged from their numbers; tokens made with an older
+        encryption key are re-encrypted with the current one. A list whose numbers do not
+        decrypt is kept (and logged) so that restoring the old key can still recover it.
+        """
+        moved = self._migrate_legacy()
+        current = self.tagger.id
+        for raw_id in self.redis.smembers(self.optout_ids_key):
+            old_id = raw_id.decode()
+            if old_id != current:
+                moved += self._migrate_list(old_id)
+        return moved + self._rewrap_current()
+
+    def _migrate_legacy(self) -> int:
+        numbers = [n.decode() for n in self.redis.smembers(self.legacy_optout_key)]
+        for phone in numbers:
+            self.opt_out(phone)
+        if numbers:
+            self.redis.delete(self.legacy_optout_key)
+        return len(numbers)
+
+    def _migrate_list(self, old_id: str) -> int:
+        old_key = self.optout_key_for(old_id)
+        try:
+            numbers = [self.crypto.decrypt(token, "sms:optout")
+                       for token in self.redis.hvals(old_key)]
+        except DecryptError:
+            log.error("opt-outs kept under an older PHONE_TAG_KEY/SECRET_KEY %s; they stay "
+                      "stored until the old encryption key is configured again", UNREADABLE)
+            return 0
+        for phone in numbers:
+            self.opt_out(phone)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(old_key)
+        pipe.srem(self.optout_ids_key, old_id)
+        pipe.execute()
+        return len(numbers)
+
+    def _rewrap_current(self) -> int:
+        stale = {tag: token for tag, token in self.redis.hgetall(self.optout_key).items()
+                 if self.crypto.needs_rewrap(token)}
+        rewrapped = 0
+        for tag, token in stale.items():
+            try:
+                phone = self.crypto.decrypt(token, "sms:optout")
+            except DecryptError:
+                continue  # the old key is gone; the tag still blocks texts to this number
+            self.redis.hset(self.optout_key, tag, self.crypto.encrypt(phone, "sms:optout"))
+            rewrapped += 1
+        return rewrapped
 
     # -- development outbox -----------------------------------------------------------------
     @property
@@ -298,24 +419,38 @@ class MessageStore:
     def add_to_outbox(self, item: dict) -> str:
         item = {**item, "id": "OB" + secrets.token_hex(16)}
         pipe = self.redis.pipeline(transaction=True)
-        pipe.lpush(self.outbox_key, json.dumps(item))
+        pipe.lpush(self.outbox_key, self.crypto.encrypt(json.dumps(item), "sms:outbox"))
         pipe.ltrim(self.outbox_key, 0, OUTBOX_SIZE - 1)
         pipe.execute()
         return item["id"]
 
     def outbox(self, limit: int = 50) -> list[dict]:
-        return [json.loads(raw) for raw in self.redis.lrange(self.outbox_key, 0, limit - 1)]
+        items = []
+        for raw in self.redis.lrange(self.outbox_key, 0, limit - 1):
+            try:
+                text = self.crypto.decrypt(raw, "sms:outbox") if Crypto.is_token(raw) else raw
+            except DecryptError:
+                continue  # written with a key no longer configured
+            items.append(json.loads(text))
+        return items
 
     # -- notes for staff ----------------------------------------------------------------------
     def note_key(self, sid: str) -> str:
         return f"{self.base}note:{sid}"
 
     def set_note(self, sid: str, text: str, now: datetime) -> None:
-        self.redis.hset(self.note_key(sid), mapping={"text": text, "at": _ts(now)})
+        sealed = self.crypto.encrypt(text, f"sms:note:{sid}")
+        self.redis.hset(self.note_key(sid), mapping={"text": sealed, "at": _ts(now)})
         self.redis.expire(self.note_key(sid), int(RETENTION.total_seconds()) * 7)
 
     def note(self, sid: str) -> tuple[str, datetime] | None:
         raw = self.redis.hgetall(self.note_key(sid))
         if not raw:
             return None
-        return raw[b"text"].decode(), _from_ts(raw[b"at"].decode())
+        text = raw[b"text"]
+        try:
+            plain = self.crypto.decrypt(text, f"sms:note:{sid}") if Crypto.is_token(text) \
+                else text.decode()
+        except DecryptError:
+            return None
+        return plain, _from_ts(raw[b"at"].decode())

@@ -14,7 +14,7 @@ from checker.locations import Location, Locations
 from checker.outcome import Level
 from checker.sms import texts
 from checker.sms.core import SmsCore
-from checker.sms.phones import mask, phone_tag
+from checker.sms.phones import mask
 from checker.sms.records import CLIENT_FOLLOW_UPS, Kind, Message, State
 from checker.sms.schedule import (
     appointment_times,
@@ -94,7 +94,7 @@ class SmsService:
         level = screening.outcome.level
         location = self._location(screening.location)
         now = self.clock()
-        tag = phone_tag(phone)
+        tag = self.store.tag(phone)
         code = format_code(screening.code or "")
         messages = [self._message(
             f"guidance:{screening.sid}:{tag}", Kind.GUIDANCE, phone,
@@ -121,7 +121,7 @@ class SmsService:
             times = cadence_times(now, plan.weeks, plan.count, location.tz)
             bodies_times = [(texts.reminder(location.name, n, len(times)), when)
                             for n, when in enumerate(times, start=1)]
-        tag = phone_tag(phone)
+        tag = self.store.tag(phone)
         return self._schedule_all([
             self._message(f"reminder:{screening.sid}:{tag}:{n}", Kind.REMINDER, phone, body,
                           when, location, screening.sid, code)
@@ -147,13 +147,13 @@ class SmsService:
     def _alert(self, done: FinishedScreening, location: Location, number: str) -> None:
         now = self.clock()
         bucket, hour_end = hour_bucket(now, location.tz)
-        counter = f"{self.store.base}alertcap:{location.slug}:{phone_tag(number)}:{bucket}"
+        tag = self.store.tag(number)
+        counter = f"{self.store.base}alertcap:{location.slug}:{tag}:{bucket}"
         pipe = self.store.redis.pipeline(transaction=True)
         pipe.incr(counter)
         pipe.expire(counter, 7200)
         count = int(pipe.execute()[0])
         cap = self.core.settings.alert_cap_per_hour
-        tag = phone_tag(number)
         if count <= cap:
             local = done.finished_at.astimezone(location.tz)
             body = texts.staff_alert(location.name, format_code(done.code), done.outcome.level,
@@ -196,7 +196,7 @@ class SmsService:
             self.store.set_note(sid, CLEARANCE_NOTE, now)
         location = self._reply_location(follow_ups or messages)
         day = now.astimezone(location.tz).strftime("%Y%m%d")
-        self.core.schedule(self._message(f"cleared_ack:{phone_tag(phone)}:{day}",
+        self.core.schedule(self._message(f"cleared_ack:{self.store.tag(phone)}:{day}",
                                          Kind.CLEARED_ACK, phone,
                                          texts.cleared_ack(location.name), now, location))
 
@@ -205,8 +205,9 @@ class SmsService:
         now = self.clock()
         location = self._reply_location(self.store.get_many(self.store.keys_for_phone(phone)))
         day = now.astimezone(location.tz).strftime("%Y%m%d")
-        self.core.schedule(self._message(f"help:{phone_tag(phone)}:{day}", Kind.HELP, phone,
-                                         texts.help_text(location.name), now, location))
+        key = f"help:{self.store.tag(phone)}:{day}"
+        self.core.schedule(self._message(key, Kind.HELP, phone, texts.help_text(location.name),
+                                         now, location))
 
     # -- delivery status (/sms/status) -------------------------------------------------------
     def handle_status(self, provider_id: str, status: str, error_code: str = "") -> bool:

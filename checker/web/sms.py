@@ -2,6 +2,8 @@
 
 `init_sms(app)` wires everything: the blueprint, the sender (Twilio or the outbox), the
 on-finish listener for staff alerts, and `app.extensions["sms"]` (an SmsService) for staff pages.
+Records are encrypted with the app's `crypto`; numbers are looked up by their keyed tag
+(PHONE_TAG_KEY, else derived from SECRET_KEY; see checker.sms.keys).
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from flask import (
 )
 from twilio.request_validator import RequestValidator
 
+from checker.crypto import tagger_for
 from checker.outcome import Level
 from checker.sms import core as sms_core
+from checker.sms.keys import key_settings
 from checker.sms.limits import PER_IP, Limits
-from checker.sms.phones import PhoneError, mask, parse_phone
+from checker.sms.phones import PhoneError, log_ref, parse_phone
 from checker.sms.schedule import CADENCE_WEEKS, MAX_REMINDERS
 from checker.sms.service import GUIDANCE_LEVELS, ReminderPlan, SmsService
 from checker.sms.settings import SmsSettings
@@ -45,11 +49,13 @@ def init_sms(app: Flask) -> None:
     """Register the SMS routes, sender, staff-alert listener and app.extensions["sms"]."""
     settings = SmsSettings.from_config(app.config)
     clock = app.config.get("SMS_CLOCK") or sms_core.utc_now
-    core = sms_core.SmsCore(app.extensions["redis"], settings, clock)
+    tagger = tagger_for(key_settings(app.config))
+    core = sms_core.SmsCore(app.extensions["redis"], settings, clock,
+                            crypto=app.extensions["crypto"], tagger=tagger)
     sms_core.install(core)  # an in-process worker (tests) uses the same clock and sender
     service = SmsService(core, app.extensions["locations"])
     app.extensions["sms"] = service
-    app.extensions["sms.limits"] = Limits(core.redis, settings.prefix)
+    app.extensions["sms.limits"] = Limits(core.redis, settings.prefix, tagger)
     app.extensions.setdefault("clotcheck.on_finish", []).append(service.on_screening_finished)
     app.register_blueprint(bp)
     csrf = app.extensions.get("csrf")
@@ -60,8 +66,15 @@ def init_sms(app: Flask) -> None:
         log.warning("Twilio is not configured: texts go to the staff outbox")
     try:
         core.ensure_sweep()
+        _migrate_opt_outs(core)
     except Exception:  # Redis down at start-up must not stop the web app; the worker does it
-        log.exception("could not schedule the SMS sweep")
+        log.exception("could not schedule the SMS sweep or check the opt-out list")
+
+
+def _migrate_opt_outs(core: sms_core.SmsCore) -> None:
+    moved = core.store.migrate_opt_outs()
+    if moved:
+        log.info("opt-out list: %d entries carried over to the current keys", moved)
 
 
 def _service() -> SmsService:
@@ -247,7 +260,7 @@ def inbound() -> Response:
         abort(403)
     phone = request.form.get("From", "")
     handled = _service().handle_inbound(phone, request.form.get("Body", ""))
-    log.info("sms reply from %s: %s", mask(phone), handled)
+    log.info("sms reply from %s: %s", log_ref(_service().store.tag(phone)), handled)
     return _twiml()
 
 

@@ -52,8 +52,10 @@ from checker.checkins import (
     parse_clearance,
     record_finished,
 )
+from checker.crypto import tagger_for
 from checker.locations import Location
 from checker.outcome import Level
+from checker.sms.keys import key_settings
 from checker.staff import StaffAccounts, StaffError, normalise_username
 from checker.web.reception import init_reception
 from checker.wording import FLAG_TEXT
@@ -478,8 +480,9 @@ def init_staff(app: Flask) -> None:
     init_reception(app)
     redis_client, prefix = app.extensions["redis"], app.config["REDIS_KEY_PREFIX"]
     app.extensions["clotcheck.staff"] = StaffAccounts(redis_client, prefix)
-    app.extensions["clotcheck.checkins"] = CheckinBook(redis_client, prefix,
-                                                        app.config["RETENTION_DAYS"])
+    app.extensions["clotcheck.checkins"] = CheckinBook(
+        redis_client, prefix, app.config["RETENTION_DAYS"], crypto=app.extensions["crypto"],
+        tagger=tagger_for(key_settings(app.config)))
     app.extensions["clotcheck.on_finish"].append(record_finished)
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
     app.register_blueprint(signin_bp)
