@@ -300,3 +300,12 @@ def test_emergency_outcome_still_shows_with_every_protection_on(deployed):  # no
     client = deployed.test_client()
     page = answer_until_done(client, start(client), EMERGENCY)
     assert 'data-outcome="emergency"' in page and 'href="tel:911"' in page
+
+
+def test_a_form_field_werkzeug_cannot_name_is_a_400_not_a_500(deployed):  # noqa: F811
+    from werkzeug.datastructures import MultiDict
+
+    client = deployed.test_client()
+    fields = MultiDict([("\n", "a"), ("loc", "main")])  # a newline in a multipart name
+    response = client.post("/start", data=fields, content_type="multipart/form-data")
+    assert response.status_code == 400

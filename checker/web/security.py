@@ -9,14 +9,24 @@ cookies work over plain HTTP on the LAN, and the encryption key is derived from 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from flask import Flask, Response, current_app, make_response, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from checker.crypto import Crypto, CryptoError, derived_key, parse_keys
+from checker.crypto import Crypto, CryptoError, derived_key, parse_keys, parse_tag_key
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +91,13 @@ def production_problems(config: Mapping[str, Any]) -> list[str]:
             parse_keys(keys)
         except CryptoError as exc:
             problems.append(str(exc))
+    # Optional (derived from SECRET_KEY when unset), but a malformed one must not start.
+    tag_key = str(config.get("PHONE_TAG_KEY") or os.environ.get("PHONE_TAG_KEY") or "")
+    if tag_key:
+        try:
+            parse_tag_key(tag_key)
+        except CryptoError as exc:
+            problems.append(str(exc))
     if not config.get("WTF_CSRF_ENABLED", True):
         problems.append("WTF_CSRF_ENABLED is off")
     if config.get("DEBUG"):
@@ -121,6 +138,7 @@ def init_security(app: Flask) -> None:
     app.extensions["crypto"] = make_crypto(config)
     # PROXY_FIX_HOPS is applied by create_app (_trust_proxy) around the finished app.
     app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.before_request(reject_unreadable_form)  # first: CSRFProtect reads the form too
     if config.get("WTF_CSRF_ENABLED", True):
         csrf = CSRFProtect(app)
         for view in CSRF_EXEMPT_VIEWS:
@@ -128,6 +146,13 @@ def init_security(app: Flask) -> None:
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, _csrf_failed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+
+
+def reject_unreadable_form() -> None:
+    """400 for a form with a field Werkzeug could not name (e.g. a newline in a multipart
+    name parses to None), before anything that reads the form trips over it."""
+    if request.method == "POST" and None in request.form:
+        abort(400, "The form could not be read.")
 
 
 def security_headers(response: Response) -> Response:
