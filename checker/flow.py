@@ -167,8 +167,9 @@ def _walk(given: Mapping[str, object], strict: bool) -> _Walk:
         if strict:  # off-path answers are ignored, but must still be well-formed
             _normalise(qid, value, question(qid).options)
     walk = _Walk({}, set(), [])
+    facts = Facts(walk.answers, walk.settled)  # sees the walk's answers as they grow
     for q in QUESTIONS:
-        asked = _asked(q.id, Facts(walk.answers, walk.settled)).value
+        asked = _asked(q.id, facts).value
         if asked is False:
             walk.settled.add(q.id)  # not asked: settled, nothing picked
             continue
@@ -193,7 +194,7 @@ def _checked(qid: str, value: object, answers: dict[str, Answer], strict: bool) 
 
 
 def _progress(given: Mapping[str, object], walk: _Walk) -> Progress:
-    certain = decide(Facts(walk.answers, walk.settled))
+    certain = decide(Facts(walk.answers, walk.settled, final=True))
     early = walk.next_question is not None and certain.level.rank >= Level.URGENT.rank
     complete = walk.next_question is None or early
     return Progress(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import wraps
 
 from checker.outcome import Level, Outcome
 from checker.questionnaire import VERSION
@@ -20,7 +21,10 @@ Answer = str | tuple[str, ...]
 
 
 class Tri:
-    """Kleene three-valued truth: True, False or None (not known yet)."""
+    """Kleene three-valued truth: True, False or None (not known yet).
+
+    Only the three constants below exist; `truth()` maps a bool onto them.
+    """
 
     __slots__ = ("value",)
 
@@ -28,17 +32,17 @@ class Tri:
         self.value = value
 
     def __and__(self, other: Tri) -> Tri:
-        if self.value is False or other.value is False:
+        if self is FALSE or other is FALSE:
             return FALSE
-        return TRUE if self.value and other.value else UNKNOWN
+        return TRUE if self is TRUE and other is TRUE else UNKNOWN
 
     def __or__(self, other: Tri) -> Tri:
-        if self.value or other.value:
+        if self is TRUE or other is TRUE:
             return TRUE
-        return FALSE if self.value is False and other.value is False else UNKNOWN
+        return FALSE if self is FALSE and other is FALSE else UNKNOWN
 
     def __invert__(self) -> Tri:
-        return UNKNOWN if self.value is None else Tri(not self.value)
+        return UNKNOWN if self is UNKNOWN else (FALSE if self is TRUE else TRUE)
 
     def __bool__(self) -> bool:
         raise TypeError("use .value: a Tri may be unknown")
@@ -48,6 +52,10 @@ class Tri:
 
 
 TRUE, FALSE, UNKNOWN = Tri(True), Tri(False), Tri(None)
+
+
+def truth(value: bool) -> Tri:
+    return TRUE if value else FALSE
 
 
 def any_of(items: list[Tri]) -> Tri:
@@ -61,26 +69,54 @@ class Facts:
     """The answers so far, with which questions are settled.
 
     A settled question is either answered on the path or known not to be asked
-    (then nothing was picked in it). Anything else is unknown.
+    (then nothing was picked in it). Anything else is unknown. `final=True`
+    promises that neither mapping changes any more, so derived terms are
+    computed once (the rules share many of them).
     """
 
-    def __init__(self, answers: Mapping[str, Answer], settled: Collection[str]) -> None:
+    def __init__(self, answers: Mapping[str, Answer], settled: Collection[str],
+                 *, final: bool = False) -> None:
         self.answers = answers
         self.settled = settled
+        self._memo: dict[Callable[[Facts], Tri], Tri] | None = {} if final else None
 
     def picked(self, qid: str, *codes: str) -> Tri:
         """Whether any of `codes` was chosen for `qid`."""
         if qid not in self.settled:
             return UNKNOWN
         answer = self.answers.get(qid, ())
-        chosen = (answer,) if isinstance(answer, str) else answer
-        return Tri(any(code in chosen for code in codes))
+        if isinstance(answer, str):
+            return truth(answer in codes)
+        return truth(any(code in answer for code in codes))
+
+    def term(self, derive: Callable[[Facts], Tri]) -> Tri:
+        """A derived term, computed once when the facts are final."""
+        if self._memo is None:
+            return derive(self)
+        if derive not in self._memo:
+            self._memo[derive] = derive(self)
+        return self._memo[derive]
 
     def count(self, items: Collection[tuple[str, str]]) -> tuple[int, bool]:
         """How many (question, code) items are known picked; and whether all are settled."""
-        known = sum(self.picked(qid, code).value is True for qid, code in items)
-        settled = all(qid in self.settled for qid, _ in items)
+        known, settled = 0, True
+        for qid, code in items:
+            if qid not in self.settled:
+                settled = False
+                continue
+            answer = self.answers.get(qid, ())
+            known += code == answer or (not isinstance(answer, str) and code in answer)
         return known, settled
+
+
+def derived(compute: Callable[[Facts], Tri]) -> Callable[[Facts], Tri]:
+    """A term several rules share: computed once per final set of facts."""
+
+    @wraps(compute)
+    def term(f: Facts) -> Tri:
+        return f.term(compute)
+
+    return term
 
 
 # -- Definitions shared by the rules and the branching -----------------------
@@ -110,6 +146,7 @@ TIER_B = (
 )
 
 
+@derived
 def pain_discounted(f: Facts) -> Tri:
     """Pain that does not count: a passing cramp, or exercise soreness in both legs."""
     return f.picked("pain_kind", "cramp_gone") | (
@@ -131,16 +168,19 @@ def one_leg(f: Facts) -> Tri:
     return f.picked("limb_side", "one", "not_sure")
 
 
+@derived
 def one_sided(f: Facts) -> Tri:
     """A one-sided counting leg symptom, an arm symptom, or unsure (counts as one-sided)."""
     return (any_counting(f) & one_leg(f)) | f.picked("limb_symptoms", "arm", "not_sure")
 
 
+@derived
 def both_legs_swelling_only(f: Facts) -> Tri:
     others = [code for code in LEG_OPTIONS if code != "swelling"]
     return f.picked("limb_side", "both") & counting(f, "swelling") & ~any_counting(f, others)
 
 
+@derived
 def clot_known(f: Facts) -> Tri:
     """A doctor found a clot, or the client is not sure (which counts as yes)."""
     return f.picked("clot_history", "yes", "not_sure")
@@ -157,9 +197,10 @@ def _exactly(f: Facts, items: Collection[tuple[str, str]], n: int) -> Tri:
     known, settled = f.count(items)
     if known > n:
         return FALSE
-    return Tri(known == n) if settled else UNKNOWN
+    return truth(known == n) if settled else UNKNOWN
 
 
+@derived
 def any_risk_factor(f: Facts) -> Tri:
     return _at_least(f, TIER_A + TIER_B, 1)
 
@@ -174,10 +215,12 @@ def context(f: Facts, code: str) -> Tri:
     return one_sided(f) & f.picked("limb_context", code)
 
 
+@derived
 def known_clot_confirmed(f: Facts) -> Tri:
     return f.picked("clot_history", "yes") | f.picked("vein_conditions", "phlebitis_recent")
 
 
+@derived
 def cleared_after_three_months(f: Facts) -> Tri:
     return (
         clot_known(f)
@@ -307,7 +350,7 @@ RULES: tuple[Rule, ...] = (
 
 def certain_rules(facts: Facts) -> list[Rule]:
     """The rules that are certainly true, whatever is still to be answered."""
-    return [rule for rule in RULES if rule.when(facts).value is True]
+    return [rule for rule in RULES if rule.when(facts) is TRUE]
 
 
 def decide(facts: Facts) -> Outcome:
