@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from step_latency import (  # noqa: E402  (helper B's benchmark: shared helpers)
+    HX,
     PATHS,
     Browser,
     Samples,
@@ -108,7 +109,7 @@ def run_step(n: int, seconds: float, think: float, port: int, web_pid: int, rcli
         level = levels[number % len(levels)]
         address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
         phone = Phone(port, think, per_thread[k])
-        screening(phone, level, plans[level], out, {"X-Forwarded-For": address})
+        screening(phone, level, plans[level], out, {**HX, "X-Forwarded-For": address})
 
     memory0 = rclient.info("memory")["used_memory"]
     cpu0 = tree_cpu_seconds(web_pid)
@@ -116,7 +117,7 @@ def run_step(n: int, seconds: float, think: float, port: int, web_pid: int, rcli
     web_cpu = tree_cpu_seconds(web_pid) - cpu0
     memory1 = rclient.info("memory")["used_memory"]
     latencies = [x for values in per_thread for x in values]
-    steps = samples.seconds["step (POST+GET)"]
+    steps = samples.seconds["step"]
     return {
         "n": n, "wall": wall, "screenings": samples.screenings, "requests": len(latencies),
         "p50": percentile(latencies, 50) * 1000, "p99": percentile(latencies, 99) * 1000,

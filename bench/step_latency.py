@@ -226,34 +226,47 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[rank]
 
 
+HX = {"HX-Request": "true", "HX-Boosted": "true"}  # what htmx sends for a boosted form
+
+
+def submit(browser: Browser, path: str, form: list[tuple[str, str]],
+           hx: Mapping[str, str] | None, what: str, out: Samples) -> tuple[Response, str]:
+    """POST a form and arrive on the next page: (page, its path); times the whole step.
+
+    A plain browser gets 303 and follows it (two requests); htmx gets the next page in the
+    POST's own response, with its URL in HX-Push-Url (one request).
+    """
+    posted = browser.request("POST", path, form, hx)
+    if hx and posted.status == 200 and posted.headers.get("HX-Push-Url"):
+        out.add(what, posted.seconds)
+        return posted, urllib.parse.urlsplit(posted.headers["HX-Push-Url"]).path
+    expect(posted, 303, what)
+    page = expect(browser.request("GET", posted.location, headers=hx), 200, f"after {what}")
+    out.add(what, posted.seconds + page.seconds)
+    return page, posted.location
+
+
 def screening(browser: Browser, level: str, plan: list[tuple[str, Answer]], out: Samples,
               hx: Mapping[str, str] | None = None) -> None:
-    """One complete screening; adds timings to `out`. Raises FlowError on a wrong page."""
-    landing = expect(browser.request("GET", "/", headers=hx), 200, "landing")
+    """One complete screening; adds timings to `out`. Raises FlowError on a wrong page.
+
+    The landing page is a full page load (the QR code opens it); every form after it is
+    sent with `hx` headers when given (a phone with JavaScript), else as a plain browser.
+    """
+    landing = expect(browser.request("GET", "/"), 200, "landing")
     out.add("landing GET", landing.seconds)
     action, hidden = find_form(landing.text, 'data-action="start"')
-    started = expect(browser.request("POST", action or "/start", hidden, hx), 303, "start")
-    page = expect(browser.request("GET", started.location, headers=hx), 200, "first question")
-    out.add("start (POST+GET)", started.seconds + page.seconds)
-    path = started.location
+    page, path = submit(browser, action or "/start", hidden, hx, "start", out)
     for qid, answer in plan:
         if f"/q/{qid}" not in path:
             raise FlowError(f"{level}: server asked {path}, expected {qid}")
         action, hidden = find_form(page.text, f'data-question="{qid}"')
         values = answer if isinstance(answer, tuple) else (answer,)
-        posted = expect(browser.request("POST", action or path,
-                                        hidden + [(qid, v) for v in values], hx), 303, qid)
-        path = posted.location
-        page = expect(browser.request("GET", path, headers=hx), 200, f"after {qid}")
-        out.add("step POST", posted.seconds)
-        out.add("step GET", page.seconds)
-        out.add("step (POST+GET)", posted.seconds + page.seconds)
+        page, path = submit(browser, action or path, hidden + [(qid, v) for v in values], hx,
+                            "step", out)
     if path.endswith("/check"):
         action, hidden = find_form(page.text, "data-check-answers")
-        posted = expect(browser.request("POST", action or path, hidden, hx), 303, "check")
-        path = posted.location
-        page = expect(browser.request("GET", path, headers=hx), 200, "outcome")
-        out.add("finish (POST+GET)", posted.seconds + page.seconds)
+        page, path = submit(browser, action or path, hidden, hx, "finish", out)
     if f'data-outcome="{level}"' not in page.text:
         raise FlowError(f"{level}: ended on {path} without data-outcome={level!r}")
     out.screenings += 1
@@ -387,12 +400,12 @@ class CountingBrowser(Browser):
 
 
 def redis_cost_per_request(port: int, client: redis.Redis,
-                           plans: Mapping[str, list[tuple[str, Answer]]]
-                           ) -> dict[str, list[tuple[int, int]]]:
+                           plans: Mapping[str, list[tuple[str, Answer]]],
+                           hx: Mapping[str, str] | None) -> dict[str, list[tuple[int, int]]]:
     """One screening per path, one request at a time: exact on a Redis nobody else uses."""
     costs: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for level, plan in plans.items():
-        screening(CountingBrowser(port, client, costs), level, plan, Samples())
+        screening(CountingBrowser(port, client, costs), level, plan, Samples(), hx)
     return costs
 
 
@@ -407,6 +420,7 @@ def gz(data: bytes) -> int:
 def page_weight(port: int, encodings: str) -> list[tuple[str, int, int, int]]:
     """(what, raw bytes, gzip -6 bytes, bytes served with `encodings`) per response."""
     browser, phone = Browser(port), Browser(port, encodings)
+    phone.cookies = browser.cookies  # the same visitor, asking for compressed responses
     rows: list[tuple[str, int, int, int]] = []
 
     def row(what: str, resp: Response, path: str | None, headers: Mapping[str, str] | None = None
@@ -426,16 +440,16 @@ def page_weight(port: int, encodings: str) -> list[tuple[str, int, int, int]]:
     assets = sorted(set(_ASSET.findall(landing.text)) | set(_ASSET.findall(first.text)))
     for asset in assets:
         row(asset, expect(browser.request("GET", asset), 200, asset), asset)
-    # An htmx step: the boosted POST's 303 is followed by the browser with the same headers.
-    hx = {"HX-Request": "true", "HX-Boosted": "true",
-          "HX-Current-URL": f"http://127.0.0.1:{port}{started.location}"}
+    # An htmx step: the boosted POST answers with the next question itself.
     qid, answer = planned_answers("proceed")[0]
     action, hidden = find_form(first.text, f'data-question="{qid}"')
     values = answer if isinstance(answer, tuple) else (answer,)
-    posted = expect(browser.request("POST", action or started.location,
-                                    hidden + [(qid, v) for v in values], hx), 303, "htmx step")
-    step = expect(browser.request("GET", posted.location, headers=hx), 200, "htmx step page")
-    row("htmx step response (2nd question)", step, posted.location, hx)
+    form = hidden + [(qid, v) for v in values]
+    step = expect(browser.request("POST", action or started.location, form, HX), 200,
+                  "htmx step")
+    served = expect(phone.request("POST", action or started.location, form, HX), 200,
+                    "htmx step (phone encodings)").wire_bytes
+    rows.append(("htmx step response (2nd question)", len(step.body), gz(step.body), served))
     return rows
 
 
@@ -529,12 +543,12 @@ def report(steps: Phase, health: Phase, weight: list[tuple[str, int, int, int]],
            costs: Mapping[str, list[tuple[int, int]]], args: argparse.Namespace,
            redis_desc: str, workers: str) -> bool:
     s = steps.samples.seconds
-    step_rate = len(s["step (POST+GET)"]) / steps.wall
+    step_rate = len(s["step"]) / steps.wall
     h = health.samples.seconds["healthz"]
     health_rate = len(h) / health.wall
     ratio = step_rate / health_rate if health_rate else float("nan")
-    p99 = percentile(s["step (POST+GET)"], 99) * 1000
-    pairs = sum(len(s[k]) for k in ("start (POST+GET)", "step (POST+GET)", "finish (POST+GET)"))
+    p99 = percentile(s["step"], 99) * 1000
+    pairs = sum(len(s[k]) for k in ("start", "step", "finish"))
     trips = max((r for values in costs.values() for r, _ in values), default=99)
     first_kb = sum(g for what, _, g, _ in weight if not what.startswith("htmx step")) / 1024
     first_served = sum(w for what, _, _, w in weight if not what.startswith("htmx step"))
@@ -546,26 +560,27 @@ def report(steps: Phase, health: Phase, weight: list[tuple[str, int, int, int]],
     }
     errors = steps.samples.errors + health.samples.errors
     # Server CPU per unit of work: unlike req/s, not skewed by other load on a shared machine.
-    # A step is two requests; the step phase's requests are all flow pages (POST or GET).
-    step_cpu_ms = 2 * steps.web_cpu * 1000 / max(1, _requests(steps))
+    per_step = 1 if args.htmx else 2  # requests per step
+    step_cpu_ms = per_step * steps.web_cpu * 1000 / max(1, _requests(steps, per_step))
     health_cpu_ms = health.web_cpu * 1000 / max(1, len(h))
 
     out = [
         f"ClotCheck step benchmark: {args.clients} concurrent clients, {args.seconds:.0f} s per "
         f"phase, gunicorn sync workers={workers}, {os.cpu_count()} CPUs; Redis: {redis_desc}",
         "",
-        "Latency and throughput (a step = POST answer -> 303 -> GET next page, timed as one;",
-        "POST and GET also shown alone; start = POST /start -> first question; finish = POST",
-        "check answers -> outcome page)",
+        ("Latency and throughput, as a phone with JavaScript (htmx): a step = one boosted "
+         "POST answer that returns the next question (HX-Push-Url); start = POST /start -> "
+         "first question; finish = POST check answers -> outcome page" if args.htmx else
+         "Latency and throughput, as a browser without JavaScript: a step = POST answer -> "
+         "303 -> GET next page, timed as one; start and finish likewise"),
         "",
         "| measure | count | p50 ms | p99 ms | per s | target |",
         "|---|---:|---:|---:|---:|---|",
     ]
-    for kind in ("step (POST+GET)", "step POST", "step GET", "start (POST+GET)",
-                 "finish (POST+GET)", "landing GET"):
+    for kind in ("step", "start", "finish", "landing GET"):
         values = s.get(kind, [])
         target = (f"p99 <= {TARGET_P99_MS:.0f} ms: {mark(checks['p99'])}"
-                  if kind == "step (POST+GET)" else "")
+                  if kind == "step" else "")
         out.append(f"| {kind} | {len(values)} | {ms(percentile(values, 50))} | "
                    f"{ms(percentile(values, 99))} | {len(values) / steps.wall:.0f} | {target} |")
     out += [
@@ -574,8 +589,9 @@ def report(steps: Phase, health: Phase, weight: list[tuple[str, int, int, int]],
         f"| steps/s ÷ healthz/s | | | | {ratio:.2f} | >= {TARGET_RATIO}: "
         f"{mark(checks['ratio'])} |",
         f"| HTTP requests/s ÷ healthz/s | | | | "
-        f"{_requests(steps) / steps.wall / health_rate:.2f} | (a step is 2 requests) |",
-        f"| gunicorn CPU ms: per step (2 requests) ÷ per healthz | | | | "
+        f"{_requests(steps, per_step) / steps.wall / health_rate:.2f} | (a step is "
+        f"{per_step} request{'s' if per_step > 1 else ''}) |",
+        f"| gunicorn CPU ms: per step ÷ per healthz | | | | "
         f"{step_cpu_ms:.2f} ÷ {health_cpu_ms:.2f} | CPU-normalised ratio "
         f"{health_cpu_ms / step_cpu_ms if step_cpu_ms else float('nan'):.2f} "
         "(steady when the machine is shared) |",
@@ -595,7 +611,7 @@ def report(steps: Phase, health: Phase, weight: list[tuple[str, int, int, int]],
             out.append(f"| {kind} | {len(values)} | {_typical(trips_)} / {max(trips_)} | "
                        f"{_typical(commands)} / {max(commands)} | {target} |")
     out += [
-        f"| under load: per step (POST+GET), mean | {pairs} | "
+        f"| under load: per step, mean | {pairs} | "
         f"{steps.redis['reads'] / max(1, pairs):.2f} | "
         f"{steps.redis['commands'] / max(1, pairs):.2f} | {_command_mix(steps.redis, pairs)} |",
         f"| under load: per GET /healthz, mean | {len(h)} | "
@@ -630,9 +646,8 @@ def report(steps: Phase, health: Phase, weight: list[tuple[str, int, int, int]],
         f"{health.redis['cpu'] / health.wall:.2f} |",
         "",
         f"Screenings completed: {steps.samples.screenings} ({', '.join(PATHS)}, in turn); "
-        f"errors: {len(errors)}. Round trips per step as one POST+GET pair: "
-        f"{steps.redis['reads'] / max(1, pairs):.2f} (the POST's read + compare-and-set, the "
-        "GET's read).",
+        f"errors: {len(errors)}. Redis round trips per step under load: "
+        f"{steps.redis['reads'] / max(1, pairs):.2f}.",
     ]
     out += [f"error: {error}" for error in errors[:5]]
     print("\n".join(out))
@@ -643,10 +658,10 @@ def _typical(values: list[int]) -> int:
     return sorted(values)[len(values) // 2]
 
 
-def _requests(phase: Phase) -> int:
+def _requests(phase: Phase, per_step: int) -> int:
     s = phase.samples.seconds
-    return (len(s["landing GET"]) + 2 * (len(s["start (POST+GET)"]) + len(s["step (POST+GET)"])
-                                        + len(s["finish (POST+GET)"])))
+    return len(s["landing GET"]) + per_step * (len(s["start"]) + len(s["step"])
+                                              + len(s["finish"]))
 
 
 def _command_mix(delta: Mapping[str, float], steps: int) -> str:
@@ -662,9 +677,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured warm-up seconds")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--plain", dest="htmx", action="store_false",
+                        help="drive the flow as a browser without JavaScript (303 + GET)")
     args = parser.parse_args(argv)
 
     plans = {level: planned_answers(level) for level in PATHS}
+    hx = HX if args.htmx else None
     encodings = phone_encodings()
     levels = list(PATHS)
     prefix = f"clotcheck-bench-{uuid.uuid4().hex[:8]}:"
@@ -681,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
             with web_process(env, port) as web:
                 def flow(n: int, out: Samples) -> None:
                     level = levels[(n + out.screenings) % len(levels)]
-                    screening(Browser(port, encodings), level, plans[level], out)
+                    screening(Browser(port, encodings), level, plans[level], out, hx)
 
                 def healthz(_n: int, out: Samples) -> None:
                     resp = expect(Browser(port, encodings).request("GET", "/healthz"), 200,
@@ -690,7 +708,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 weight = page_weight(port, encodings)
                 run_clients(args.clients, args.warmup, flow)  # every worker has connected
-                costs = redis_cost_per_request(port, rclient, plans)
+                costs = redis_cost_per_request(port, rclient, plans, hx)
                 steps = measure("steps", args.clients, args.seconds, flow, web.pid, rclient)
                 health = measure("healthz", args.clients, args.seconds, healthz, web.pid,
                                  rclient)

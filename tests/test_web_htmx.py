@@ -49,14 +49,35 @@ def test_htmx_request_gets_the_partial_with_title_and_vary(client):
     assert "no-store" in partial.headers["Cache-Control"]
 
 
-def test_boosted_post_303_lands_on_partial_and_pushes_final_url(client):
+def test_boosted_answer_gets_the_next_page_in_one_round_trip_and_pushes_its_url(client):
     url = start(client)
-    response = client.post(url, data={"emergency_now": ["none"]}, headers=HX,
-                           follow_redirects=True)
+    response = client.post(url, data={"emergency_now": ["none"]}, headers=HX)
+    assert response.status_code == 200  # no redirect: one round trip on a slow network
+    next_url = url.replace("/q/emergency_now", "/q/emergency_recent")
+    assert response.headers["HX-Push-Url"] == next_url
+    assert "HX-Replace-Url" not in response.headers
+    html = response.get_data(as_text=True)
+    assert not html.lstrip().startswith("<!doctype")
+    assert 'data-question="emergency_recent"' in html
+    assert client.get(next_url).status_code == 200  # the pushed URL is a real page
+
+
+def test_plain_answer_still_redirects_303(client):
+    url = start(client)
+    response = client.post(url, data={"emergency_now": ["none"]})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/q/emergency_recent")
+
+
+def test_boosted_start_and_confirm_push_the_question_and_outcome_urls(client):
+    response = client.post("/start", data={"loc": "main"}, headers=HX)
     assert response.status_code == 200
-    assert response.request.path.endswith("/q/emergency_recent")
-    assert response.headers["HX-Push-Url"] == response.request.path
-    assert not response.get_data(as_text=True).lstrip().startswith("<!doctype")
+    assert response.headers["HX-Push-Url"].endswith("/q/emergency_now")
+    assert 'data-question="emergency_now"' in response.get_data(as_text=True)
+    url = response.headers["HX-Push-Url"]
+    response = client.post(url, data={"emergency_now": ["chest_pain"]}, headers=HX)
+    assert response.headers["HX-Push-Url"].endswith("/outcome")
+    assert 'data-outcome="emergency"' in response.get_data(as_text=True)
 
 
 def test_boosted_validation_error_is_a_swappable_partial_that_keeps_the_url(client):
