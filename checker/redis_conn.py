@@ -170,8 +170,11 @@ class EmbeddedRedis:
             if _pings(self.url):
                 return self
             self.socket_path.unlink(missing_ok=True)
+            # Own session: Ctrl-C in a terminal must not stop Redis before the processes
+            # that use it; whoever started it shuts it down explicitly, last.
             self._process = subprocess.Popen(self._command(), stdout=subprocess.DEVNULL,
-                                             stderr=subprocess.PIPE, cwd=self.data_dir)
+                                             stderr=subprocess.PIPE, cwd=self.data_dir,
+                                             start_new_session=True)
             self._owner_pid = os.getpid()
             self._wait_until_ready()
         return self

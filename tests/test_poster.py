@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +17,10 @@ from checker.poster import qr_png, qr_svg, start_url
 def decode(png: bytes, tmp_path: Path) -> str:
     """Decode with zbar, a real QR reader (not the library that drew the code)."""
     if shutil.which("zbarimg") is None:
-        pytest.fail("zbarimg is missing: apt-get install zbar-tools")
+        message = "zbarimg is missing: apt-get install zbar-tools to decode the QR code"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: the QR test may not skip)")
+        pytest.skip(message)
     path = tmp_path / "qr.png"
     path.write_bytes(png)
     result = subprocess.run(["zbarimg", "--raw", "-q", str(path)], capture_output=True,

@@ -40,12 +40,8 @@ def deployed_config(app_config: Mapping, **extra: object) -> dict:
 
 def deployed_app(app_config: Mapping, **extra: object) -> Flask:
     from checker.web import create_app
-    from checker.web.sms import init_sms
 
-    app = create_app(deployed_config(app_config, **extra))
-    if "sms" not in app.extensions:  # until create_app wires SMS itself
-        init_sms(app)
-    return app
+    return create_app(deployed_config(app_config, **extra))
 
 
 class Fields(list):

@@ -15,6 +15,7 @@ from flask_htmx import HTMX
 from checker.locations import load_locations
 from checker.redis_conn import DEFAULT_INSTANCE_PATH, REPO_ROOT, redis_for
 from checker.store import ScreeningStore
+from checker.web.compression import init_compression
 from checker.web.limits import init_limits
 from checker.web.security import SECURITY_DEFAULTS, check_production, init_security
 
@@ -90,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(screening.bp)
     app.register_blueprint(health.bp)
     init_limits(app)
+    init_compression(app)
     _init_features(app)
     return app
 

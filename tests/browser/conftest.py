@@ -2,6 +2,9 @@
 
 Never `playwright install`: the browser comes from the system (`apt-get install
 chromium`). Without one these tests skip locally, and fail under CI=true.
+
+One browser per test session; each test opens its own contexts (cheap) against its own app
+and live server (its own Redis key prefix), so tests never see each other's data.
 """
 
 from __future__ import annotations
@@ -9,9 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from staff_support import TWO_LOCATIONS
 from werkzeug.serving import make_server
 
 CHROMIUM_ARGS = [
@@ -21,7 +27,22 @@ CHROMIUM_ARGS = [
 PHONES = {
     "phone-390": {"viewport": {"width": 390, "height": 844}},
     "phone-320": {"viewport": {"width": 320, "height": 640}},
+    # 200% browser zoom on a 320 px wide phone: the layout viewport is 160 CSS px wide and
+    # each CSS px covers twice the device pixels (how Chrome's zoom works, WCAG 1.4.4/1.4.10).
+    "zoom-200-320": {"viewport": {"width": 160, "height": 320}},
 }
+DEVICE_SCALE = {"zoom-200-320": 2}  # only the CSS width matters for reflow
+STAFF_PASSWORD = "correct horse battery staple"
+
+# Every `securitypolicyviolation` event, reported to Python through a binding, so it survives
+# full page loads (each load runs this again). Console messages catch the rest, also with
+# JavaScript off (the browser itself logs a refused resource).
+CSP_RECORDER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolation({directive: e.violatedDirective, blocked: e.blockedURI,
+                         url: document.location.href, sample: e.sample});
+});
+"""
 
 
 def chromium_path() -> str | None:
@@ -44,8 +65,7 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
+def serve(app) -> Iterator[str]:
     """The app on a real local HTTP server, in a thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -57,8 +77,118 @@ def live_server(app) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def phone_context(browser, phone: str = "phone-390", *, javascript: bool = True):
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    yield from serve(app)
+
+
+def phone_context(browser, phone: str = "phone-390", *, javascript: bool = True,
+                  bypass_csp: bool = False):
     return browser.new_context(
-        **PHONES[phone], device_scale_factor=3, is_mobile=True, has_touch=True,
-        java_script_enabled=javascript,
+        **PHONES[phone], device_scale_factor=DEVICE_SCALE.get(phone, 3), is_mobile=True,
+        has_touch=True, java_script_enabled=javascript, bypass_csp=bypass_csp,
     )
+
+
+# -- Content-Security-Policy watch -----------------------------------------------------------
+
+@dataclass
+class CspWatch:
+    """What the browser reported about the Content-Security-Policy in one context."""
+
+    violations: list[dict] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        return [repr(v) for v in self.violations] + self.console
+
+
+def watch_csp(context) -> CspWatch:
+    """Record CSP violation events and CSP console messages of every page in `context`."""
+    watch = CspWatch()
+    context.expose_binding("__cspViolation", lambda _source, data: watch.violations.append(data))
+    context.add_init_script(CSP_RECORDER)
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in \
+                message.text:
+            watch.console.append(f"{message.type}: {message.text}")
+
+    context.on("console", on_console)
+    return watch
+
+
+@pytest.fixture
+def phones(browser) -> Iterator[Callable[..., tuple]]:
+    """open(phone, javascript=, bypass_csp=) -> (context, page, CspWatch); closed after."""
+    opened = []
+
+    def open_phone(phone: str = "phone-390", *, javascript: bool = True,
+                   bypass_csp: bool = False):
+        context = phone_context(browser, phone, javascript=javascript, bypass_csp=bypass_csp)
+        opened.append(context)
+        watch = watch_csp(context)
+        return context, context.new_page(), watch
+
+    yield open_phone
+    for context in opened:
+        context.close()
+
+
+# -- staff: the app with two locations and D's staff pages ------------------------------------
+
+@pytest.fixture
+def staff_app(app_config: dict, redis_client, tmp_path: Path):
+    """The real app with two locations and one staff account (alice)."""
+    from checker.web import create_app
+
+    path = tmp_path / "locations.toml"
+    path.write_text(TWO_LOCATIONS, encoding="utf-8")
+    app = create_app({**app_config, "CLOTCHECK_LOCATIONS": str(path)})
+    if "staff" not in app.blueprints:
+        # create_app does not register the staff pages yet: do what the factory will do.
+        from checker.web.staff import init_staff
+
+        init_staff(app)
+    app.extensions["clotcheck.staff"].add("alice", STAFF_PASSWORD)
+    return app
+
+
+@pytest.fixture
+def staff_server(staff_app) -> Iterator[str]:
+    yield from serve(staff_app)
+
+
+def sign_in(page, base: str, next_path: str = "") -> None:
+    """Sign in through the real form as alice; ends on the page the sign-in leads to."""
+    page.goto(base + "/staff/sign-in" + (f"?next={next_path}" if next_path else ""))
+    page.fill("#username", "alice")
+    page.fill("#password", STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.locator("form[data-staff-sign-in] button[type=submit]").click()
+
+
+# -- accessibility ----------------------------------------------------------------------------
+
+# WCAG 2.2 A and AA (axe tags every rule with the version that introduced it).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+_axe = None
+
+
+def axe_violations(page, what: str) -> list[str]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now, one line each.
+
+    The page's context must have bypass_csp=True: axe is injected as a script."""
+    global _axe
+    if _axe is None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _axe = Axe()
+    results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
+                                      "resultTypes": ["violations"]})
+    found = []
+    for violation in results.response["violations"]:
+        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]][:3]
+        found.append(f"{what}: {violation['id']} ({violation['impact']}): "
+                     f"{violation['help']} at {targets}")
+    return found

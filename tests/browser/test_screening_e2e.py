@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import phone_context
 from worked_cases import WORKED_CASES
 
 from checker.flow import evaluate
+from checker.questionnaire import question
 
 # One worked case per level, the first of each in the table.
 CASES = {}
 for name, answers, level, _ in WORKED_CASES:
     CASES.setdefault(level, (name, answers))
+PHONE_NAMES = ("phone-390", "phone-320")
 
 STATE = """() => {
   const q = document.querySelector('form[data-question]');
@@ -22,6 +23,11 @@ STATE = """() => {
   const o = document.querySelector('main[data-outcome]');
   return o ? 'outcome:' + o.dataset.outcome : 'other';
 }"""
+# Set on the landing page; still there at the end only if the window never reloaded.
+MARK_DOCUMENT = "window.__sameDocument = true"
+SAME_DOCUMENT = "window.__sameDocument === true"
+FOCUSED_H1 = ("() => document.activeElement && document.activeElement.tagName === 'H1'"
+              " && document.activeElement.closest('main') !== null")
 
 
 def wait_for_new_state(page, previous: str) -> str:
@@ -41,14 +47,22 @@ def start(page) -> None:
     control.first.click()
 
 
-def screen(page, base: str, answers: dict) -> tuple[str, list[str]]:
-    """Walk the flow as a client would; returns the outcome level and the questions seen."""
-    page.goto(base + "/")
+def screen(page, base: str, answers: dict, *, javascript: bool = True,
+           on_state=None, start_path: str = "/") -> tuple[str, list[str]]:
+    """Walk the flow as a client would; returns the outcome level and the questions seen.
+
+    `on_state(state)` is called on every new page (question, check answers, outcome).
+    """
+    page.goto(base + start_path)
+    if javascript:
+        page.evaluate(MARK_DOCUMENT)
     state = page.evaluate(STATE)
     start(page)
     seen: list[str] = []
     for _ in range(30):
         state = wait_for_new_state(page, state)
+        if on_state:
+            on_state(state)
         if state.startswith("outcome:"):
             return state.split(":", 1)[1], seen
         if state == "check":
@@ -61,43 +75,91 @@ def screen(page, base: str, answers: dict) -> tuple[str, list[str]]:
     raise AssertionError(f"no outcome after 30 steps; last state {state}")
 
 
-@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-@pytest.mark.parametrize("level", list(CASES))
-def test_each_level_is_reachable_in_a_phone_browser(browser, live_server, level, javascript):
+def level_params():
+    # Each level on both phone sizes: phones alternate between the JS-on and JS-off runs.
+    for i, level in enumerate(CASES):
+        for javascript in (True, False):
+            phone = PHONE_NAMES[(i + javascript) % 2]
+            yield pytest.param(level, javascript, phone,
+                               id=f"{level}-{'js' if javascript else 'no-js'}-{phone}")
+
+
+@pytest.mark.parametrize(("level", "javascript", "phone"), list(level_params()))
+def test_each_level_is_reachable_in_a_phone_browser(phones, live_server, level, javascript,
+                                                   phone):
     name, answers = CASES[level]
-    context = phone_context(browser, javascript=javascript)
-    page = context.new_page()
-    try:
-        reached, seen = screen(page, live_server, answers)
-        expected = evaluate(answers, strict=True)
-        assert reached == level == expected.outcome.level.value, name
-        assert seen == list(expected.path), "asked exactly the on-path questions"
-        if javascript:
-            # htmx swapped the content: the landing page's window never reloaded.
-            assert page.evaluate("window.htmx !== undefined")
-    finally:
-        context.close()
+    _, page, csp = phones(phone, javascript=javascript)
+    reached, seen = screen(page, live_server, answers, javascript=javascript)
+    expected = evaluate(answers, strict=True)
+    assert reached == level == expected.outcome.level.value, name
+    assert seen == list(expected.path), "asked exactly the on-path questions"
+    assert re.search(r"/s/[^/]+/outcome$", page.url), "the address bar shows the outcome"
+    if javascript:
+        assert page.evaluate(SAME_DOCUMENT), "htmx swapped every step: no full page load"
+        page.wait_for_function(FOCUSED_H1, timeout=5_000)
+    assert page.locator("main h1").count() == 1
+    assert not csp.problems(), "the browser reported Content-Security-Policy violations"
 
 
-def test_steps_are_swapped_without_a_full_reload(browser, live_server):
-    context = phone_context(browser)
-    page = context.new_page()
-    try:
-        page.goto(live_server + "/")
-        page.evaluate("window.__sameDocument = true")
-        state = page.evaluate(STATE)
-        start(page)
-        state = wait_for_new_state(page, state)
-        answer_question(page, "emergency_now", ["none"])
-        state = wait_for_new_state(page, state)
-        assert state.startswith("q:emergency_recent:")
-        assert page.evaluate("window.__sameDocument === true"), "no full page reload"
-        assert re.search(r"/q/emergency_recent$", page.url)
-        # Focus moves to the new question's heading once htmx has settled the swap.
-        page.wait_for_function("document.activeElement && document.activeElement.tagName"
-                               " === 'H1'", timeout=5_000)
-        page.go_back()
-        state = wait_for_new_state(page, state)
-        assert state.startswith("q:emergency_now:"), "browser Back returns to the question"
-    finally:
-        context.close()
+def _first_two_questions(page, base: str) -> str:
+    page.goto(base + "/")
+    page.evaluate(MARK_DOCUMENT)
+    state = page.evaluate(STATE)
+    start(page)
+    state = wait_for_new_state(page, state)
+    assert state.startswith("q:emergency_now:")
+    answer_question(page, "emergency_now", ["none"])
+    return wait_for_new_state(page, state)
+
+
+def test_steps_are_swapped_and_back_works_with_javascript(phones, live_server):
+    _, page, csp = phones("phone-390")
+    state = _first_two_questions(page, live_server)
+    assert state.startswith("q:emergency_recent:")
+    assert page.evaluate(SAME_DOCUMENT), "no full page reload"
+    assert re.search(r"/q/emergency_recent$", page.url)
+    assert page.title().startswith(question("emergency_recent").title), "the title follows"
+    # Focus moves to the new question's heading once htmx has settled the swap.
+    page.wait_for_function(FOCUSED_H1, timeout=5_000)
+
+    # The page's back link: swapped in place, address bar and focus follow.
+    page.locator("a.back-link").click()
+    state = wait_for_new_state(page, state)
+    assert state.startswith("q:emergency_now:")
+    assert re.search(r"/q/emergency_now$", page.url)
+    assert page.evaluate(SAME_DOCUMENT), "the back link is swapped too"
+    page.wait_for_function(FOCUSED_H1, timeout=5_000)
+    assert page.locator("input[value=none]").is_checked(), "the earlier answer is kept"
+
+    # Forward again, then the browser's Back button.
+    page.locator("form[data-question] button[type=submit]").click()
+    state = wait_for_new_state(page, state)
+    assert state.startswith("q:emergency_recent:")
+    page.go_back()
+    state = wait_for_new_state(page, state)
+    assert state.startswith("q:emergency_now:"), "browser Back returns to the question"
+    assert re.search(r"/q/emergency_now$", page.url)
+    page.go_forward()
+    state = wait_for_new_state(page, state)
+    assert state.startswith("q:emergency_recent:"), "and Forward goes on again"
+    assert not csp.problems()
+
+
+def test_back_works_without_javascript(phones, live_server):
+    _, page, csp = phones("phone-320", javascript=False)
+    page.goto(live_server + "/")
+    start(page)
+    page.wait_for_selector('form[data-question="emergency_now"]')
+    answer_question(page, "emergency_now", ["none"])
+    page.wait_for_selector('form[data-question="emergency_recent"]')
+    page.locator("a.back-link").click()
+    page.wait_for_selector('form[data-question="emergency_now"]')
+    assert re.search(r"/q/emergency_now$", page.url)
+    assert page.locator("input[value=none]").is_checked()
+    page.locator("form[data-question] button[type=submit]").click()
+    page.wait_for_selector('form[data-question="emergency_recent"]')
+    page.go_back()  # the browser's Back button
+    page.wait_for_selector('form[data-question="emergency_now"]')
+    assert re.search(r"/q/emergency_now$", page.url)
+    assert page.locator("input[value=none]").is_checked()
+    assert not csp.problems()
