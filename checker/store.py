@@ -23,6 +23,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 import redis
 
@@ -90,6 +91,11 @@ class Screening:
     @property
     def finished(self) -> bool:
         return self.outcome is not None
+
+    @cached_property
+    def progress(self) -> flow.Progress:
+        """Where these answers stand in the flow; computed once per loaded screening."""
+        return flow.evaluate(self.answers)
 
 
 @dataclass(frozen=True)
@@ -279,7 +285,7 @@ class ScreeningStore:
         def attempt(current: Screening) -> Screening | None:
             if current.finished:
                 return current
-            progress = flow.evaluate(current.answers)
+            progress = current.progress
             if not progress.complete or progress.outcome is None:
                 raise NotComplete(current.sid)
             fields = self._finish_fields(current, progress.outcome)
@@ -307,5 +313,7 @@ class ScreeningStore:
         if finished and outcome is not None and finished_at is not None and code:
             won.append(FinishedScreening(current.sid, code, outcome, current.location,
                                          finished_at, revision))
-        return Screening(current.sid, revision, current.location, current.created_at,
-                         progress.answers, outcome, finished_at, code)
+        stored = Screening(current.sid, revision, current.location, current.created_at,
+                           progress.answers, outcome, finished_at, code)
+        stored.__dict__["progress"] = progress  # already evaluated: spare the caller a second
+        return stored

@@ -183,7 +183,7 @@ def start_again() -> Response:
 def start() -> Response:
     location = _location(request.form.get("loc"))
     screening = _store().create(location.slug)
-    return _proceed(screening, flow.evaluate(screening.answers))
+    return _proceed(screening, screening.progress)
 
 
 # -- questions ------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def _known_question(qid: str) -> None:
 def question_page(sid: str, qid: str) -> Response:
     _known_question(qid)
     screening = _load(sid)
-    progress = flow.evaluate(screening.answers)
+    progress = screening.progress
     if not _askable(qid, progress):
         return _see_other(_next_url(screening, progress))
     return _show_question(screening, qid, progress, _chosen(screening.answers.get(qid)))
@@ -257,7 +257,7 @@ def _submitted(qid: str) -> str | list[str]:
 def answer_question(sid: str, qid: str) -> Response:
     _known_question(qid)
     screening = _load(sid)
-    progress = flow.evaluate(screening.answers)
+    progress = screening.progress
     if not _askable(qid, progress):
         return _see_other(_next_url(screening, progress))
     value = _submitted(qid)
@@ -268,7 +268,7 @@ def answer_question(sid: str, qid: str) -> Response:
         return _show_question(screening, qid, progress, kept, error.message, status=400)
     if done is not None:
         _announce(done)
-    return _proceed(screening, flow.evaluate(screening.answers))
+    return _proceed(screening, screening.progress)
 
 
 def show_expired_question() -> Response | None:
@@ -285,7 +285,7 @@ def show_expired_question() -> Response | None:
     if screening is None:
         return None
     _location(screening.location)
-    progress = flow.evaluate(screening.answers)
+    progress = screening.progress
     if not _askable(qid, progress):
         return None
     kept = frozenset(request.form.getlist(qid))
@@ -314,7 +314,7 @@ def _rows(screening: Screening, progress: Progress) -> list[AnswerRow]:
 @bp.get("/s/<sid>/check")
 def check_page(sid: str) -> Response:
     screening = _load(sid)
-    progress = flow.evaluate(screening.answers)
+    progress = screening.progress
     if progress.next_question:
         return _see_other(_next_url(screening, progress))
     return _show_check(screening, progress)
@@ -333,11 +333,11 @@ def confirm_answers(sid: str) -> Response:
     try:
         screening, done = _store().finish(screening)
     except NotComplete:
-        return _see_other(_next_url(screening, flow.evaluate(screening.answers)))
+        return _see_other(_next_url(screening, screening.progress))
     if done is not None:
         _announce(done)
     url = url_for("screening.outcome_page", sid=sid)
-    return _go(url, lambda: _show_outcome(screening, flow.evaluate(screening.answers)))
+    return _go(url, lambda: _show_outcome(screening, screening.progress))
 
 
 # -- outcome --------------------------------------------------------------------------------
@@ -345,7 +345,7 @@ def confirm_answers(sid: str) -> Response:
 @bp.get("/s/<sid>/outcome")
 def outcome_page(sid: str) -> Response:
     screening = _load(sid)
-    progress = flow.evaluate(screening.answers)
+    progress = screening.progress
     if not screening.finished or screening.outcome is None:
         return _see_other(_next_url(screening, progress))
     return _show_outcome(screening, progress)
