@@ -1,9 +1,11 @@
 """SMS pipeline benchmark: enqueue -> RQ worker -> (fake) Twilio, reminder lateness, sweep cost.
 
     .venv/bin/python bench/sms_pipeline.py [--messages 200] [--reminders 20] [--sweep 10000]
+                                           [--fork-worker]
 
 Runs on its own embedded Redis and the tests' fake Twilio (real twilio client, real
-`python -m checker.sms.worker` processes), then prints a table.
+`python -m checker.sms.worker` processes), then prints a table. `--fork-worker` runs the
+workers with `--fork` (a work horse forked per job, RQ's default) for comparison.
 """
 
 from __future__ import annotations
@@ -31,16 +33,22 @@ from checker.sms.settings import SmsSettings  # noqa: E402
 PREFIX = "bench-sms:"
 
 
+WORKER_FLAGS: list[str] = []  # ["--fork"] with --fork-worker
+
+
 def worker(env: dict, *flags: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "checker.sms.worker", *flags], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen([sys.executable, "-m", "checker.sms.worker", *flags, *WORKER_FLAGS],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def phone(n: int) -> str:
     return f"+1202555{n % 10000:04d}"
 
 
-def throughput(core: SmsCore, fake, env: dict, count: int) -> tuple[float, float]:
+def throughput(core: SmsCore, fake, env: dict, count: int) -> dict[str, float]:
+    """Enqueue rate; end-to-end rate (including the worker's start-up); the worker's steady
+    rate (first to last request at the fake); TCP connections the worker opened to it."""
     start = time.perf_counter()
     for n in range(count):
         core.schedule(Message(key=f"guidance:t{n}:x", kind="guidance", to=phone(n), body="b",
@@ -49,7 +57,10 @@ def throughput(core: SmsCore, fake, env: dict, count: int) -> tuple[float, float
     worker(env, "--burst", "--no-scheduler").wait(600)
     elapsed = time.perf_counter() - start
     assert len(fake.requests) >= count, "not every message reached the fake Twilio"
-    return count / enqueued, count / elapsed
+    times = fake.arrival_times
+    steady = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+    return {"enqueue": count / enqueued, "end": count / elapsed, "steady": steady,
+            "connections": len(set(fake.connections))}
 
 
 def reminder_delay(core: SmsCore, fake, env: dict, count: int) -> list[float]:
@@ -97,7 +108,11 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--reminders", type=int, default=20)
     parser.add_argument("--sweep", type=int, default=10_000)
+    parser.add_argument("--fork-worker", action="store_true",
+                        help="workers fork a work horse per job (RQ's default)")
     args = parser.parse_args()
+    if args.fork_worker:
+        WORKER_FLAGS.append("--fork")
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as tmp:
         server = EmbeddedRedis(tmp).start()
         fake = start_fake_twilio()
@@ -107,15 +122,20 @@ def main() -> int:
                    "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_URL": fake.url}
             client = redis.Redis.from_url(server.url)
             core = SmsCore(client, SmsSettings.from_config({}, env))
-            enqueue_rate, end_rate = throughput(core, fake, env, args.messages)
+            rates = throughput(core, fake, env, args.messages)
             delays = reminder_delay(core, fake, env, args.reminders)
             idle, busy, enqueued = sweep_cost(client, args.sweep)
         finally:
             fake.server.shutdown()
             server.stop()
+    mode = "forked work horse per job" if args.fork_worker else "jobs in the worker process"
+    print(f"worker: {mode}")
     rows = [
-        ("enqueue (web side: record + RQ job)", f"{enqueue_rate:,.0f} msg/s"),
-        ("enqueue -> fake Twilio, 1 worker", f"{end_rate:,.1f} msg/s ({args.messages} msgs)"),
+        ("enqueue (web side: record + RQ job)", f"{rates['enqueue']:,.0f} msg/s"),
+        ("enqueue -> fake Twilio, 1 worker", f"{rates['end']:,.1f} msg/s ({args.messages} "
+         "msgs, worker start-up included)"),
+        ("  worker steady rate (first -> last send)", f"{rates['steady']:,.1f} msg/s"),
+        ("  TCP connections to (fake) Twilio", f"{rates['connections']:,}"),
         ("reminder due -> sent, median", f"{delays[len(delays) // 2]:.2f} s"
          if delays else "none sent"),
         ("reminder due -> sent, max", f"{max(delays):.2f} s ({len(delays)}/{args.reminders})"

@@ -14,6 +14,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,6 +61,9 @@ class FakeTwilio:
     requests: list[dict] = field(default_factory=list)  # accepted (2xx) message creations
     received: list[dict] = field(default_factory=list)  # every valid request, answered or not
     violations: list[str] = field(default_factory=list)
+    # (client address, port) of the TCP connection of each valid request: shows reuse.
+    connections: list[tuple[str, int]] = field(default_factory=list)
+    arrival_times: list[float] = field(default_factory=list)  # time.monotonic() per request
     planned: list[tuple[int, int, str]] = field(default_factory=list)  # next answers
     hold_numbers: set[str] = field(default_factory=set)
     hold_released: threading.Event = field(default_factory=threading.Event)
@@ -115,6 +119,10 @@ class FakeTwilio:
 
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeTwilio
+    protocol_version = "HTTP/1.1"  # keep-alive, as Twilio's API: clients may reuse connections
+    # Headers and body go out as two writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every answer on a kept-alive connection.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
@@ -148,6 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with fake.lock:
             fake.received.append(checked)
+            fake.connections.append(self.client_address[:2])
+            fake.arrival_times.append(time.monotonic())
             planned = fake.planned.pop(0) if fake.planned else None
         fake.request_arrived.set()
         if checked["To"] in fake.hold_numbers:

@@ -200,3 +200,54 @@ def test_staff_can_cancel_a_reminder(sms_app, web):
     assert sms(sms_app).cancel_reminder(first.key)
     assert not sms(sms_app).cancel_reminder(first.key)
     assert len(sms(sms_app).reminders()) == 1
+
+
+def test_daily_cap_per_phone_number_across_screenings_and_addresses(sms_app, clock):
+    """SMS pumping through the public QR URL: new screenings from new addresses (so neither
+    the per-screening nor the per-address limit applies) all asking to text one number."""
+    service = sms(sms_app)
+
+    def screening(n: int, answers: dict):
+        web = sms_app.test_client()
+        web.environ_base["REMOTE_ADDR"] = f"198.51.100.{n}"
+        return web, finish(web, answers)
+
+    typed = ["(202) 555-0143", "202-555-0143", "+1 202 555 0143", "2025550143"]
+    codes, sids = [], []
+    for n, phone in enumerate(typed, start=1):
+        web, sid = screening(n, URGENT)
+        sids.append(sid)
+        response = web.post(f"/s/{sid}/text-advice", data={"phone": phone, "consent": "yes",
+                                                           "next_day": "yes"})
+        codes.append(response.status_code)
+    assert codes == [303, 303, 303, 429]
+    page = response.data.decode()
+    assert "This number has had several texts from us today" in page
+    assert "Please ask at reception" in page and 'data-action="text-advice"' in page
+    assert 'value="2025550143"' in page  # what was typed, not the E.164 form
+    assert re.search(r'name="consent"[^>]*checked', page)
+    assert re.search(r'name="next_day"[^>]*checked', page)
+    client_kinds = ("guidance", "next_day")
+    assert [m.kind for m in service.for_screening(sids[3]) if m.kind in client_kinds] == []
+    assert len(service.store.keys_for_phone(CLIENT)) == 6  # 3 screenings x (advice + check)
+
+    # The cap is per number: the same screening may still text another number ...
+    assert web.post(f"/s/{sids[3]}/text-advice", data={"phone": "+12025550150",
+                                                       "consent": "yes"}).status_code == 303
+    # ... and it covers the reminders form as well.
+    web, defer_sid = screening(5, DEFER)
+    blocked = web.post(f"/s/{defer_sid}/reminders", data={"phone": CLIENT, "consent": "yes",
+                                                          "plan": "2w", "count": "4"})
+    assert blocked.status_code == 429 and b"several texts from us today" in blocked.data
+    kept = blocked.data.decode()
+    assert f'value="{CLIENT}"' in kept and re.search(r'value="2w"\s*checked', kept)
+    assert re.search(r'value="4"\s*selected', kept)
+    assert [m for m in service.for_screening(defer_sid) if m.kind == "reminder"] == []
+
+    run_worker(sms_app)
+    assert [i["to"] for i in service.outbox()].count(CLIENT) == 3
+
+    clock.advance(days=1)  # a new day: the number may be texted again
+    web, sid = screening(6, URGENT)
+    assert web.post(f"/s/{sid}/text-advice", data={"phone": CLIENT, "consent": "yes"}
+                    ).status_code == 303

@@ -1,6 +1,10 @@
 """The Procfile worker (`python -m checker.sms.worker`, a real RQ worker process on the embedded
 Redis's unix socket) killed with SIGKILL in the middle of a send: the text is never sent twice,
-and the sweep marks it "unknown" for staff."""
+and the sweep marks it "unknown" for staff.
+
+By default the worker sends from its own process (no work horse); with `--fork` a horse forked
+per job sends. Both are killed while the process holding the connection to Twilio is waiting
+for the answer."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import redis
 from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Clock, fake_twilio, sms_prefix  # noqa: F401
 from rq import SimpleWorker
@@ -39,7 +44,30 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def test_worker_killed_mid_send_never_sends_twice(redis_url, sms_prefix, fake_twilio):  # noqa: F811
+def socket_owner(port: int, pids: list[int]) -> int | None:
+    """Which of `pids` holds the local TCP socket on 127.0.0.1:`port`."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == f"0100007F:{port:04X}":
+            inodes.add(f"socket:[{fields[9]}]")
+    for pid in pids:
+        try:
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) in inodes:
+                    return pid
+            except OSError:
+                continue
+    return None
+
+
+@pytest.mark.parametrize("fork", [False, True], ids=["in-process", "work-horse"])
+def test_worker_killed_mid_send_never_sends_twice(redis_url, sms_prefix, fake_twilio,  # noqa: F811
+                                                  fork):
     env = {**os.environ, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": sms_prefix,
            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
            "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_URL": fake_twilio.url,
@@ -56,14 +84,19 @@ def test_worker_killed_mid_send_never_sends_twice(redis_url, sms_prefix, fake_tw
     fake_twilio.hold_numbers.add(HELD)  # Twilio "receives" the request but does not answer
     core.schedule(Message(key="guidance:k:1", kind="guidance", to=HELD, body="Advice",
                           due=clock()))
-    worker = subprocess.Popen([sys.executable, "-m", "checker.sms.worker"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              start_new_session=True)
+    command = [sys.executable, "-m", "checker.sms.worker", *(["--fork"] if fork else [])]
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, start_new_session=True)
     try:
         assert fake_twilio.request_arrived.wait(30), worker.stderr.read1().decode()  # type: ignore[union-attr]
+        # The process waiting for Twilio's answer: the worker itself, or its forked horse.
+        [(_, port)] = fake_twilio.connections
+        family = children(worker.pid)  # the RQ scheduler (forked), and a horse with --fork
+        sender = socket_owner(port, [worker.pid, *family])
+        assert (sender in family) if fork else (sender == worker.pid)
     finally:
-        # The worker and its work horse (the forked child doing the send, in its own session),
-        # as when the machine or container dies; a surviving horse would finish the send.
+        # The worker and its children (scheduler, horse in its own process group), as when
+        # the machine or container dies; a surviving horse would finish the send.
         for pid in [worker.pid, *children(worker.pid)]:
             os.kill(pid, signal.SIGKILL)
         worker.wait(10)

@@ -22,7 +22,7 @@ import os
 import sys
 
 import redis
-from rq import SimpleWorker
+from rq import SimpleWorker, Worker
 
 from checker.crypto import CryptoError
 from checker.sms.core import SmsCore, install
@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m checker.sms.worker", description=__doc__)
     parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     parser.add_argument("--no-scheduler", action="store_true")
+    parser.add_argument("--fork", action="store_true",
+                        help="run each job in a forked work horse (RQ's default; slower)")
     args = parser.parse_args(argv)
     url = os.environ.get("REDIS_URL")
     if not url:
@@ -55,10 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     if moved:
         logging.getLogger("checker.sms").info("opt-out list: %d entries carried over", moved)
     logging.getLogger("checker.sms").info(
-        "SMS worker: queue %s, sender %s", settings.queue_name, core.sender.name)
+        "SMS worker: queue %s, sender %s, jobs run %s", settings.queue_name, core.sender.name,
+        "in forked work horses" if args.fork else "in this process")
     core.ensure_sweep()
     # One process for every job: the installed core (and its Twilio HTTP session) is reused.
-    worker = SimpleWorker([core.queue], connection=client)
+    worker_class = Worker if args.fork else SimpleWorker
+    worker = worker_class([core.queue], connection=client)
     worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
     return 0
 
