@@ -236,14 +236,22 @@ def _known_question(qid: str) -> None:
         raise NotFound()
 
 
-@bp.get("/s/<sid>/q/<qid>")
-def question_page(sid: str, qid: str) -> Response:
+def _on_path(sid: str, qid: str) -> tuple[Screening, Response | None]:
+    """The screening, and a redirect to the right page when `qid` is not askable now."""
     _known_question(qid)
     screening = _load(sid)
-    progress = screening.progress
-    if not _askable(qid, progress):
-        return _see_other(_next_url(screening, progress))
-    return _show_question(screening, qid, progress, _chosen(screening.answers.get(qid)))
+    if _askable(qid, screening.progress):
+        return screening, None
+    return screening, _see_other(_next_url(screening, screening.progress))
+
+
+@bp.get("/s/<sid>/q/<qid>")
+def question_page(sid: str, qid: str) -> Response:
+    screening, elsewhere = _on_path(sid, qid)
+    if elsewhere:
+        return elsewhere
+    return _show_question(screening, qid, screening.progress,
+                          _chosen(screening.answers.get(qid)))
 
 
 def _submitted(qid: str) -> str | list[str]:
@@ -255,11 +263,10 @@ def _submitted(qid: str) -> str | list[str]:
 
 @bp.post("/s/<sid>/q/<qid>")
 def answer_question(sid: str, qid: str) -> Response:
-    _known_question(qid)
-    screening = _load(sid)
+    screening, elsewhere = _on_path(sid, qid)
+    if elsewhere:
+        return elsewhere
     progress = screening.progress
-    if not _askable(qid, progress):
-        return _see_other(_next_url(screening, progress))
     value = _submitted(qid)
     try:
         screening, done = _store().record_answer(screening, qid, value)
