@@ -36,6 +36,17 @@ def key_prefix() -> str:
     return f"cctest:{uuid.uuid4().hex[:12]}:"
 
 
+def delete_test_keys(client: redis.Redis, prefix: str) -> None:
+    """Delete the keys under `prefix` and the RQ keys of its queue and jobs (RQ names its
+    keys `rq:…` and builds job ids from the queue name), nothing else."""
+    slug = "".join(c for c in prefix if c.isalnum() or c in "_-")
+    for pattern in (f"{prefix}*", f"rq:*{slug}*", f"rq:*{prefix}*"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+    client.srem("rq:queues", f"rq:queue:{prefix}sms")
+
+
 @pytest.fixture
 def redis_client(redis_url: str, key_prefix: str) -> Iterator[redis.Redis]:
     """A client to the test Redis; deletes the test's own keys (its prefix) afterwards."""
@@ -43,14 +54,13 @@ def redis_client(redis_url: str, key_prefix: str) -> Iterator[redis.Redis]:
     try:
         yield client
     finally:
-        keys = list(client.scan_iter(match=f"{key_prefix}*", count=500))
-        if keys:
-            client.delete(*keys)
+        delete_test_keys(client, key_prefix)
         client.close()
 
 
 @pytest.fixture
-def app_config(redis_url: str, key_prefix: str, tmp_path) -> dict:
+def app_config(redis_url: str, key_prefix: str, redis_client: redis.Redis, tmp_path) -> dict:
+    # Depends on redis_client so that every app built from it has its keys cleaned up.
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",

@@ -218,14 +218,13 @@ def sms_prefix(redis_url: str):
 
 def delete_sms_keys(redis_url: str, prefix: str) -> None:
     """Delete the keys under `prefix` and the RQ keys of its queue and jobs."""
+    from conftest import delete_test_keys
+
     client = redis.Redis.from_url(redis_url)
-    slug = "".join(c for c in prefix if c.isalnum() or c in "_-")
-    for pattern in (f"{prefix}*", f"rq:*{slug}*", f"rq:*{prefix}*"):
-        keys = list(client.scan_iter(match=pattern, count=1000))
-        if keys:
-            client.delete(*keys)
-    client.srem("rq:queues", f"rq:queue:{prefix}sms")
-    client.close()
+    try:
+        delete_test_keys(client, prefix)
+    finally:
+        client.close()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checker.store import ScreeningStore
-from checker.web import create_app
+from checker.web import DEFAULTS, create_app
 
 
 def test_config_layers_and_extensions(app_config, monkeypatch):
@@ -32,11 +32,10 @@ def test_config_layers_and_extensions(app_config, monkeypatch):
 def test_defaults(app_config, monkeypatch):
     for key in ("EMERGENCY_NUMBER", "SCREENING_TTL", "REDIS_KEY_PREFIX", "CLINIC_NAME"):
         monkeypatch.delenv(key, raising=False)
-    config = {k: v for k, v in app_config.items()
-              if k not in ("EMERGENCY_NUMBER", "CLINIC_NAME", "REDIS_KEY_PREFIX")}
-    app = create_app(config)
+    config = {k: v for k, v in app_config.items() if k not in ("EMERGENCY_NUMBER", "CLINIC_NAME")}
+    app = create_app(config)  # keeps the test's key prefix: never write under the real one
     assert app.config["EMERGENCY_NUMBER"] == "911"
     assert app.config["SCREENING_TTL"] == 86400
-    assert app.config["REDIS_KEY_PREFIX"] == "clotcheck:"
+    assert DEFAULTS["REDIS_KEY_PREFIX"] == "clotcheck:"
     assert app.template_folder.endswith("templates")
     assert app.static_folder.endswith("static")
