@@ -83,7 +83,9 @@ def poster_png(slug: str) -> Response:
 def clearance_form(slug: str) -> Response:
     location = _location(slug)
     html = render_template("reception/clearance.html", location=location, partial=False)
-    return _cached(html, "text/html")
+    response = _cached(html, "text/html")
+    response.vary.update(("Accept-Language", "Cookie"))  # the form is in the client's language
+    return response
 
 
 def init_reception(app: Flask) -> None:
