@@ -46,7 +46,7 @@ $(NPM_STAMP): package.json $(NPM_LOCK)
 messages: $(PY_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project ClotCheck \
 		-o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location -w 100
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -w 100 --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache *.egg-info

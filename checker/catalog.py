@@ -8,6 +8,8 @@ translated where they are shown, in the screening's language.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from functools import cache
 from pathlib import Path
@@ -21,6 +23,7 @@ DOMAIN = "messages"
 DEFAULT_LANG = "en"
 LANGUAGES: tuple[str, ...] = ("en", "es")  # English is the source language
 _compile_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
@@ -37,21 +40,37 @@ def normalise_lang(value: object) -> str | None:
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
-    """Compile every `.po` whose `.mo` is missing or stale; returns the files written."""
+    """Compile every `.po` whose `.mo` is missing or stale; returns the files written.
+
+    Safe with several processes starting at once (each writes its own temporary file and
+    renames it into place). A read-only install keeps whatever `.mo` files it has.
+    """
     written = []
     with _compile_lock:
         for po_path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             mo_path = po_path.with_suffix(".mo")
             if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                 continue
-            with po_path.open("rb") as source:
-                catalog = read_po(source, locale=po_path.parent.parent.name)
-            tmp = mo_path.with_suffix(".mo.tmp")
-            with tmp.open("wb") as target:
-                write_mo(target, catalog)  # fuzzy entries are left out, as msgfmt does
-            tmp.replace(mo_path)  # atomic: another process never reads half a file
+            try:
+                _compile(po_path, mo_path)
+            except OSError:
+                log.exception("could not compile %s; that language falls back to English",
+                              po_path)
+                continue
             written.append(mo_path)
     return written
+
+
+def _compile(po_path: Path, mo_path: Path) -> None:
+    with po_path.open("rb") as source:
+        catalog = read_po(source, locale=po_path.parent.parent.name)
+    tmp = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with tmp.open("wb") as target:
+            write_mo(target, catalog)  # fuzzy entries are left out, as msgfmt does
+        tmp.replace(mo_path)  # atomic: no process ever reads half a file
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @cache

@@ -176,6 +176,42 @@ def test_every_question_and_other_page_in_spanish(app, client):
         assert_spanish(response.get_data(as_text=True))
 
 
+def test_error_pages_in_spanish(app):
+    from flask_babel import gettext
+
+    with app.test_request_context("/?lang=es"):
+        pages = [render_template(name, partial=False, retry_url="/", retry_after=10, loc="main")
+                 for name in ("unavailable.html", "too_many.html", "gone.html",
+                              "not_found.html")]
+        for heading, message in [
+                ("Your answers changed in another window",
+                 "We did not save this answer, so nothing was mixed up. Please try again."),
+                ("This page had expired", "For your safety we did not save what you sent. "
+                 "Your earlier answers are kept. Go back to the page and send it again."),
+                ("What you sent was too long", "We did not save it. Your earlier answers are "
+                 "kept. Go back to the page and try again.")]:
+            pages.append(render_template("error.html", partial=False, heading=gettext(heading),
+                                         message=gettext(message), retry_url="/"))
+    for page in pages:
+        assert_spanish(page)
+
+
+def test_an_expired_form_is_explained_in_the_screening_language(app_config, redis_client):
+    from checker.web import create_app
+
+    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    landing = client.get("/?lang=es").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', landing).group(1)
+    url = client.post("/start", data={"loc": "main", "lang": "es", "csrf_token": token}
+                      ).headers["Location"]
+    page = app.test_client().post(url, data={"emergency_now": ["none"], "csrf_token": "stale"})
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    assert "Esta página había caducado" in html
+    assert_spanish(html)
+
+
 def test_a_validation_message_names_the_option_in_spanish(client):
     url = client.post("/start", data={"loc": "main", "lang": "es"}).headers["Location"]
     page = client.post(url, data={"emergency_now": ["breathless", "none"]})
@@ -259,3 +295,36 @@ def test_texts_for_an_english_screening_stay_english(sms_app):
     client.post(f"/s/{sid}/text-advice", data={"phone": CLIENT, "consent": "yes"})
     [body] = _outbox(sms_app)
     assert body.startswith("Test Clinic: no massage today.")
+
+
+# -- poster and staff ---------------------------------------------------------------------
+
+def test_a_spanish_poster_opens_the_check_in_spanish(client):
+    page = client.get("/poster/main?lang=es").get_data(as_text=True)
+    assert "http://localhost/?loc=main&amp;lang=es" in page
+    assert "Escanee antes de su masaje" in page and "Llame al 911 ahora" in page
+    assert '<div class="print-tools" hx-boost="false" lang="en">' in page
+    assert_spanish(page)
+    english = client.get("/poster/main", headers={"Accept-Language": "es"})
+    assert "Scan before your massage" in english.get_data(as_text=True)
+    assert "lang=es" not in english.get_data(as_text=True).split("poster__url")[1]
+    svg = client.get("/poster/main.svg?lang=es")
+    assert "clotcheck-main-es-qr.svg" in svg.headers["Content-Disposition"]
+
+
+def test_staff_pages_stay_english_for_a_spanish_browser(client):
+    client.get("/?lang=es")  # the session remembers Spanish for client pages
+    page = client.get("/staff/sign-in", headers={"Accept-Language": "es"})
+    html = page.get_data(as_text=True)
+    assert '<html lang="en">' in html and "Skip to main content" in html
+
+
+def test_missing_or_stale_mo_files_are_compiled(tmp_path):
+    from checker.catalog import compile_catalogs
+
+    target = tmp_path / "es" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    (target / "messages.po").write_bytes(PO.read_bytes())
+    assert compile_catalogs(tmp_path) == [target / "messages.mo"]
+    assert compile_catalogs(tmp_path) == []  # up to date: nothing to do
+    assert not list(target.glob("*.tmp"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_datetime
-from flask import Flask, g, request, session
+from flask import Flask, Response, g, request, session
 from flask_babel import Babel, get_locale, refresh
 from werkzeug.exceptions import HTTPException
 
@@ -19,10 +19,17 @@ from checker.catalog import DEFAULT_LANG, LANGUAGES, TRANSLATIONS_DIR, compile_c
 from checker.catalog import normalise_lang as _normalise
 
 SESSION_KEY = "lang"
+STAFF_BLUEPRINTS = ("staff", "staff_signin")
 
 
 def select_lang() -> str:
     """The language for this request (see the module docstring)."""
+    if _staff_page():
+        return DEFAULT_LANG
+    if request.endpoint == "reception.poster":
+        # A printed poster is in the language asked for, whoever prints it (its QR code
+        # carries the same ?lang=).
+        return _normalise(request.args.get("lang")) or DEFAULT_LANG
     stored = _normalise(g.get("screening_lang"))
     if stored:
         return stored
@@ -37,6 +44,12 @@ def select_lang() -> str:
     if remembered:
         return remembered
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANG) or DEFAULT_LANG
+
+
+def _staff_page() -> bool:
+    # Staff pages share base.html; their words are English, so the page shell must be too
+    # (a Spanish header around English content would also mislabel it for screen readers).
+    return request.blueprint in STAFF_BLUEPRINTS or request.path.startswith("/staff/")
 
 
 def _form_lang() -> str | None:
@@ -77,3 +90,10 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(current_lang=current_lang, languages=LANGUAGES)
     app.jinja_env.filters["local_when"] = local_when
+    app.after_request(_vary_on_language)
+
+
+def _vary_on_language(response: Response) -> Response:
+    if request.endpoint != "static":
+        response.vary.add("Accept-Language")  # the default language comes from it
+    return response
