@@ -3,7 +3,8 @@
 Order: the screening's stored language (so every step, the outcome and its forms stay in the
 language the check was started in), else `?lang=` (a link or a Spanish poster's QR URL; also
 remembered in the session for pages without a screening), else the browser's Accept-Language.
-Staff pages are English: their templates simply do not use the catalog.
+Staff pages are English (their words are not in the catalog, and their page shell is forced
+to English); a poster is in the language its URL asks for.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from checker.catalog import normalise_lang as _normalise
 
 SESSION_KEY = "lang"
 STAFF_BLUEPRINTS = ("staff", "staff_signin")
+# Pages where a ?lang= choice is remembered for later pages without a screening (never on
+# publicly cached ones such as the poster and the clearance form: no cookie there).
+REMEMBER_ON = ("screening.landing", "screening.advice", "screening.start")
 
 
 def select_lang() -> str:
@@ -37,7 +41,7 @@ def select_lang() -> str:
     if not chosen and request.endpoint == "screening.start":  # the landing form's hidden field
         chosen = _normalise(_form_lang())
     if chosen:
-        if session.get(SESSION_KEY) != chosen:
+        if request.endpoint in REMEMBER_ON and session.get(SESSION_KEY) != chosen:
             session[SESSION_KEY] = chosen
         return chosen
     remembered = _normalise(session.get(SESSION_KEY))
