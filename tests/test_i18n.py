@@ -82,8 +82,9 @@ def test_the_template_is_up_to_date_with_the_code(tmp_path):
     from babel.messages.frontend import CommandLineInterface
 
     out = tmp_path / "messages.pot"
-    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "N_",
-                                "--no-location", "-o", str(out), "."])
+    root = TRANSLATIONS_DIR.parent
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(root / "babel.cfg"),
+                                "-k", "N_", "--no-location", "-o", str(out), str(root)])
     fresh = {m.id for m in _catalog(out) if m.id}
     assert fresh == {m.id for m in _catalog(POT) if m.id}, "run `make messages`"
 
