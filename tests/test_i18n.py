@@ -138,6 +138,8 @@ def test_each_outcome_in_spanish_has_no_english_and_the_same_level(app, level):
         if lang == "es":
             for page in pages:
                 assert_spanish(page)
+            if level == "emergency":
+                assert "Llame al 911 ahora" in outcome  # the number as digits
     assert results == {"en": expected, "es": expected}
 
 
@@ -262,12 +264,16 @@ def test_advice_text_for_a_spanish_screening_is_in_spanish(sms_app):
     bad = client.post(f"/s/{sid}/text-advice", data={"phone": "12"})
     assert bad.status_code == 400
     assert_spanish(bad.get_data(as_text=True))
-    sent = client.post(f"/s/{sid}/text-advice", data={"phone": CLIENT, "consent": "yes"})
+    sent = client.post(f"/s/{sid}/text-advice", data={"phone": CLIENT, "consent": "yes",
+                                                      "next_day": "yes"})
     assert sent.status_code == 303
     assert_spanish(client.get(sent.headers["Location"]).get_data(as_text=True))
     [body] = _outbox(sms_app)
     assert body.startswith("Test Clinic: hoy no hay masaje.") and "llame al 911 ahora" in body
-    assert not [s for s in ENGLISH if s in body]
+    [check] = [m for m in sms_app.extensions["sms"].for_screening(sid) if m.kind == "next_day"]
+    assert check.body.startswith("Test Clinic: le escribimos después de ayer.")
+    for text in (body, check.body):
+        assert not [s for s in ENGLISH if s in text]
 
 
 def test_reminders_and_replies_for_a_spanish_screening_are_in_spanish(sms_app):
