@@ -10,7 +10,7 @@ PY_STAMP  := $(VENV)/.clotcheck-installed
 NPM_STAMP := node_modules/.clotcheck-installed
 NPM_LOCK  := $(wildcard package-lock.json)
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean messages
 
 run: install
 	$(BIN)/python -m checker.serve
@@ -39,6 +39,14 @@ $(PY_STAMP): pyproject.toml $(VENV)/pyvenv.cfg
 $(NPM_STAMP): package.json $(NPM_LOCK)
 	npm $(if $(NPM_LOCK),ci,install) --no-audit --no-fund
 	touch $@
+
+# After changing client wording: refresh the template and the Spanish catalog, then translate
+# the new or fuzzy entries (tests/test_i18n.py fails until every one is done). The .mo files
+# are compiled at start-up (checker.catalog), so there is no separate compile step.
+messages: $(PY_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project ClotCheck \
+		-o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -w 100 --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache *.egg-info

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from checker.catalog import N_
 from checker.outcome import Level, Outcome
 from checker.questionnaire import QUESTION_IDS, QUESTIONS, Kind, Option, question
 from checker.rules import (
@@ -26,12 +27,19 @@ from checker.rules import (
 
 
 class AnswerError(ValueError):
-    """An answer that cannot be accepted; `message` is written for the client."""
+    """An answer that cannot be accepted; `message` is written for the client (English).
 
-    def __init__(self, question_id: str, message: str) -> None:
-        super().__init__(f"{question_id}: {message}")
+    `msgid` and `params` let a page show it in the client's language: translate `msgid`,
+    then fill its %(name)s placeholders from `params` (each translated too: they are option
+    labels or codes).
+    """
+
+    def __init__(self, question_id: str, msgid: str, **params: str) -> None:
+        self.message = msgid % params if params else msgid
+        super().__init__(f"{question_id}: {self.message}")
         self.question_id = question_id
-        self.message = message
+        self.msgid = msgid
+        self.params = params
 
 
 # -- Branching: when each question is asked ----------------------------------
@@ -77,7 +85,7 @@ def options_for(qid: str, answers: Mapping[str, Answer]) -> tuple[Option, ...]:
 def validate_answer(qid: str, value: object, answers: Mapping[str, Answer]) -> Answer:
     """Normalise one answer, or raise AnswerError saying what is wrong."""
     if qid not in QUESTION_IDS:
-        raise AnswerError(qid, "This is not a question in this screening.")
+        raise AnswerError(qid, N_("This is not a question in this screening."))
     return _normalise(qid, value, options_for(qid, answers))
 
 
@@ -89,15 +97,16 @@ def _normalise(qid: str, value: object, options: tuple[Option, ...]) -> Answer:
     offered = {o.code: o for o in options}
     for code in codes:
         if code not in offered:
-            raise AnswerError(qid, _unknown_option(qid, code))
+            raise _unknown_option(qid, code)
     if q.kind is Kind.RADIO:
         if len(codes) > 1:
-            raise AnswerError(qid, "Choose only one answer.")
+            raise AnswerError(qid, N_("Choose only one answer."))
         return codes[0]
     exclusive = [code for code in codes if offered[code].exclusive]
     if exclusive and len(codes) > 1:
         label = offered[exclusive[0]].label
-        raise AnswerError(qid, f"Either tick “{label}”, or tick the ones that apply, not both.")
+        raise AnswerError(qid, N_("Either tick “%(label)s”, or tick the ones that apply, "
+                                  "not both."), label=label)
     return tuple(sorted(set(codes), key=[o.code for o in q.options].index))
 
 
@@ -106,21 +115,23 @@ def _as_codes(qid: str, value: object) -> list[str]:
         return [value] if value else []
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         if len(value) > 1 and question(qid).kind is Kind.RADIO:
-            raise AnswerError(qid, "Choose only one answer.")
+            raise AnswerError(qid, N_("Choose only one answer."))
         return [v for v in value if v]
-    raise AnswerError(qid, "An answer must be an option code or a list of option codes.")
+    raise AnswerError(qid, N_("An answer must be an option code or a list of option codes."))
 
 
 def _nothing_chosen(kind: Kind, qid: str) -> Answer:
     if kind is Kind.RADIO:
-        raise AnswerError(qid, "Choose one answer.")
-    raise AnswerError(qid, "Tick at least one box, or tick the last one if none apply.")
+        raise AnswerError(qid, N_("Choose one answer."))
+    raise AnswerError(qid, N_("Tick at least one box, or tick the last one if none apply."))
 
 
-def _unknown_option(qid: str, code: str) -> str:
+def _unknown_option(qid: str, code: str) -> AnswerError:
     if qid == "pain_kind" and code == "exercise_soreness":
-        return "“Muscle soreness after exercise” fits only when both legs feel the same."
-    return f"“{code}” is not one of the answers to this question."
+        return AnswerError(qid, N_("“Muscle soreness after exercise” fits only when both legs "
+                                   "feel the same."))
+    return AnswerError(qid, N_("“%(code)s” is not one of the answers to this question."),
+                       code=code)
 
 
 # -- Progress -------------------------------------------------------------------
@@ -163,7 +174,7 @@ class _Walk:
 def _walk(given: Mapping[str, object], strict: bool) -> _Walk:
     for qid, value in given.items():
         if qid not in QUESTION_IDS:
-            raise AnswerError(qid, "This is not a question in this screening.")
+            raise AnswerError(qid, N_("This is not a question in this screening."))
         if strict:  # off-path answers are ignored, but must still be well-formed
             _normalise(qid, value, question(qid).options)
     walk = _Walk({}, set(), [])

@@ -17,9 +17,11 @@ PNG_SCALE = 12  # ~500 px for a typical code: sharp when printed at poster size
 SVG_SCALE = 8
 
 
-def start_url(public_base_url: str, slug: str) -> str:
-    """The address a client opens for this location: `<base>/?loc=<slug>`."""
-    return public_base_url.rstrip("/") + "/?" + urlencode({"loc": slug})
+def start_url(public_base_url: str, slug: str, lang: str | None = None) -> str:
+    """The address a client opens for this location: `<base>/?loc=<slug>`, with `&lang=es`
+    for a Spanish-language poster."""
+    query = {"loc": slug, **({"lang": lang} if lang else {})}
+    return public_base_url.rstrip("/") + "/?" + urlencode(query)
 
 
 def qr_code(url: str) -> segno.QRCode:

@@ -1,8 +1,8 @@
 """Screening state in Redis: one hash per screening, guarded by a revision number.
 
 Key: `<prefix>{<sid>}:screening` (one hash tag per screening, so it can move to Redis Cluster).
-Fields: `rev`, `created_at`, `location`, `answers` (JSON of the on-path answers only) and, once
-finished, `outcome` (JSON), `finished_at` and the check-in `code`.
+Fields: `rev`, `created_at`, `location`, `lang`, `answers` (JSON of the on-path answers only)
+and, once finished, `outcome` (JSON), `finished_at` and the check-in `code`.
 
 Encryption: `answers` and `outcome` are clinical, so with a Crypto (the app always passes
 app.extensions["crypto"]) they are stored as AES-GCM tokens bound to the screening and field
@@ -87,6 +87,7 @@ class Screening:
     outcome: Outcome | None  # set while the stored answers are the finished ones
     finished_at: datetime | None
     code: str | None  # check-in code, kept for the screening's life once first finished
+    lang: str = "en"  # the client's language, chosen at the start; pages and texts use it
 
     @property
     def finished(self) -> bool:
@@ -163,17 +164,17 @@ class ScreeningStore:
     def key(self, sid: str) -> str:
         return f"{self.prefix}{{{sid}}}:screening"
 
-    def create(self, location: str) -> Screening:
+    def create(self, location: str, lang: str = "en") -> Screening:
         """A new, empty screening (one round trip)."""
         sid = new_sid()
         now = _now()
         fields = {"rev": "1", "created_at": now.isoformat(), "location": location,
-                  "answers": self._seal(sid, "answers", "{}")}
+                  "lang": lang, "answers": self._seal(sid, "answers", "{}")}
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self.key(sid), mapping=fields)
         pipe.expire(self.key(sid), self.ttl)
         pipe.execute()
-        return Screening(sid, 1, location, now, {}, None, None, None)
+        return Screening(sid, 1, location, now, {}, None, None, None, lang)
 
     def load(self, sid: str) -> Screening | None:
         """The screening, its TTL refreshed (one round trip); None if unknown or expired."""
@@ -213,6 +214,7 @@ class ScreeningStore:
             outcome=Outcome.from_dict(json.loads(outcome)) if outcome else None,
             finished_at=datetime.fromisoformat(finished_at) if finished_at else None,
             code=fields.get("code"),
+            lang=fields.get("lang", "en"),
         )
 
     def _write(self, screening: Screening, fields: Mapping[str, str],
@@ -314,6 +316,6 @@ class ScreeningStore:
             won.append(FinishedScreening(current.sid, code, outcome, current.location,
                                          finished_at, revision))
         stored = Screening(current.sid, revision, current.location, current.created_at,
-                           progress.answers, outcome, finished_at, code)
+                           progress.answers, outcome, finished_at, code, current.lang)
         stored.__dict__["progress"] = progress  # already evaluated: spare the caller a second
         return stored

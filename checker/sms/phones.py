@@ -6,30 +6,40 @@ import re
 
 import phonenumbers
 
+from checker.catalog import N_
+
 # Anything that could be a phone number in free text (Twilio's error messages quote the To).
 _NUMBER_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 
 
 class PhoneError(ValueError):
-    """The number cannot be texted; the message is for the person who typed it."""
+    """The number cannot be texted; the message is for the person who typed it.
+
+    str() is the English text; pages translate `msgid` and fill in `params`.
+    """
+
+    def __init__(self, msgid: str, **params: str) -> None:
+        super().__init__(msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
 
 
 def parse_phone(text: str, default_region: str, allowed: frozenset[str]) -> str:
     """E.164 form of `text`, or PhoneError with client wording."""
     text = (text or "").strip()
     if not text:
-        raise PhoneError("Enter a mobile phone number")
+        raise PhoneError(N_("Enter a mobile phone number"))
     if len(text) > 32:
-        raise PhoneError("Enter a mobile phone number, like 202 555 0143")
+        raise PhoneError(N_("Enter a mobile phone number, like 202 555 0143"))
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:
-        raise PhoneError("Enter a mobile phone number, like 202 555 0143") from exc
+        raise PhoneError(N_("Enter a mobile phone number, like 202 555 0143")) from exc
     if not phonenumbers.is_valid_number(number):
-        raise PhoneError("Enter a real mobile phone number, like 202 555 0143")
+        raise PhoneError(N_("Enter a real mobile phone number, like 202 555 0143"))
     if phonenumbers.region_code_for_number(number) not in allowed:
-        raise PhoneError("We can only send texts to numbers in "
-                         + ", ".join(sorted(allowed)))
+        raise PhoneError(N_("We can only send texts to numbers in %(countries)s"),
+                         countries=", ".join(sorted(allowed)))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

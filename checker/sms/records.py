@@ -75,6 +75,7 @@ class Message:
     sid: str = ""
     code: str = ""
     sender_from: str = ""  # the location's own From number, if any
+    lang: str = ""  # the client's language (their screening's); replies to them use it
     state: str = State.SCHEDULED
     created: datetime | None = None
     attempts: int = 0

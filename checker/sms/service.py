@@ -77,10 +77,10 @@ class SmsService:
         return self.locations.resolve(slug)
 
     def _message(self, key: str, kind: Kind, to: str, body: str, due: datetime,
-                 location: Location, sid: str = "", code: str = "") -> Message:
+                 location: Location, sid: str = "", code: str = "", lang: str = "") -> Message:
         return Message(key=key, kind=kind.value, to=to, body=body, due=due,
                        location=location.slug, sid=sid, code=code,
-                       sender_from=location.sms_from or "")
+                       sender_from=location.sms_from or "", lang=lang)
 
     def _schedule_all(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -96,15 +96,16 @@ class SmsService:
         now = self.clock()
         tag = self.store.tag(phone)
         code = format_code(screening.code or "")
+        lang = screening.lang
         messages = [self._message(
             f"guidance:{screening.sid}:{tag}", Kind.GUIDANCE, phone,
-            texts.guidance(level, location.name, location.emergency_number), now, location,
-            screening.sid, code)]
+            texts.guidance(level, location.name, location.emergency_number, lang), now, location,
+            screening.sid, code, lang)]
         if next_day and level == Level.URGENT:
             messages.append(self._message(
                 f"next_day:{screening.sid}:{tag}", Kind.NEXT_DAY, phone,
-                texts.next_day_check(location.name, location.emergency_number),
-                next_morning(now, location.tz), location, screening.sid, code))
+                texts.next_day_check(location.name, location.emergency_number, lang),
+                next_morning(now, location.tz), location, screening.sid, code, lang))
         return self._schedule_all(messages)
 
     def request_reminders(self, screening: Screening, phone: str, plan: ReminderPlan
@@ -112,19 +113,20 @@ class SmsService:
         location = self._location(screening.location)
         now = self.clock()
         code = format_code(screening.code or "")
+        lang = screening.lang
         if plan.appointment is not None:
-            day = f"{plan.appointment:%A %-d %B}"
-            bodies_times = [(texts.appointment_reminder(location.name, day), when)
+            day = texts.appointment_day(plan.appointment, lang)
+            bodies_times = [(texts.appointment_reminder(location.name, day, lang), when)
                             for when in appointment_times(now, plan.appointment, location.tz)]
         else:
             assert plan.weeks is not None
             times = cadence_times(now, plan.weeks, plan.count, location.tz)
-            bodies_times = [(texts.reminder(location.name, n, len(times)), when)
+            bodies_times = [(texts.reminder(location.name, n, len(times), lang), when)
                             for n, when in enumerate(times, start=1)]
         tag = self.store.tag(phone)
         return self._schedule_all([
             self._message(f"reminder:{screening.sid}:{tag}:{n}", Kind.REMINDER, phone, body,
-                          when, location, screening.sid, code)
+                          when, location, screening.sid, code, lang)
             for n, (body, when) in enumerate(bodies_times, start=1)])
 
     # -- staff alerts (the on-finish listener) ---------------------------------------------
@@ -187,6 +189,14 @@ class SmsService:
     def _reply_location(self, messages: list[Message]) -> Location:
         return self._location(messages[-1].location) if messages else self.locations.default
 
+    @staticmethod
+    def _reply_lang(messages: list[Message]) -> str:
+        """The language of the latest text we sent this client (English if none)."""
+        with_lang = [m for m in messages if m.lang]
+        if not with_lang:
+            return "en"
+        return max(with_lang, key=lambda m: m.created or m.due).lang
+
     def _cleared(self, phone: str) -> None:
         now = self.clock()
         messages = self.store.get_many(self.store.keys_for_phone(phone))
@@ -195,19 +205,24 @@ class SmsService:
         for sid in sorted({m.sid for m in follow_ups if m.sid}):
             self.store.set_note(sid, CLEARANCE_NOTE, now)
         location = self._reply_location(follow_ups or messages)
+        lang = self._reply_lang(follow_ups or messages)
         day = now.astimezone(location.tz).strftime("%Y%m%d")
         self.core.schedule(self._message(f"cleared_ack:{self.store.tag(phone)}:{day}",
                                          Kind.CLEARED_ACK, phone,
-                                         texts.cleared_ack(location.name), now, location))
+                                         texts.cleared_ack(location.name, lang), now, location,
+                                         lang=lang))
 
     def _help(self, phone: str) -> None:
         """At most one help text a day per number (the dedupe key carries the local date)."""
         now = self.clock()
-        location = self._reply_location(self.store.get_many(self.store.keys_for_phone(phone)))
+        messages = self.store.get_many(self.store.keys_for_phone(phone))
+        location = self._reply_location(messages)
+        lang = self._reply_lang(messages)
         day = now.astimezone(location.tz).strftime("%Y%m%d")
         key = f"help:{self.store.tag(phone)}:{day}"
-        self.core.schedule(self._message(key, Kind.HELP, phone, texts.help_text(location.name),
-                                         now, location))
+        self.core.schedule(self._message(key, Kind.HELP, phone,
+                                         texts.help_text(location.name, lang), now, location,
+                                         lang=lang))
 
     # -- delivery status (/sms/status) -------------------------------------------------------
     def handle_status(self, provider_id: str, status: str, error_code: str = "") -> bool:

@@ -1,39 +1,68 @@
-"""What the texts say. Texts can be read by others: say what to do, never what was answered."""
+"""What the texts say. Texts can be read by others: say what to do, never what was answered.
+
+Client texts are in the screening's language (`lang`): built from the message catalog with
+babel directly, since reminders are written outside the client's own request. Keywords
+(STOP, CLEARED, START) stay in capitals and untranslated: the carrier and our inbound handler
+act on them. Staff alerts are English, like the staff pages.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+from babel.dates import format_date
+
+from checker.catalog import DEFAULT_LANG, N_, translate
 from checker.outcome import Level
 
-STOP_HINT = "Reply STOP to stop texts."
+STOP_HINT = N_("Reply STOP to stop texts.")
 
 
-def guidance(level: Level, clinic: str, emergency_number: str) -> str:
+def _with_stop(lang: str, text: str) -> str:
+    return f"{text} {translate(lang, STOP_HINT)}"
+
+
+def guidance(level: Level, clinic: str, emergency_number: str, lang: str = DEFAULT_LANG) -> str:
     if level == Level.EMERGENCY:
-        return (f"{clinic}: call {emergency_number} now and tell them what is happening. "
-                "Don't drive yourself. Don't rub or massage your leg. No massage today.")
-    return (f"{clinic}: no massage today. Please get medical help today: your doctor, "
-            "urgent care or the emergency department. If you become short of breath, get "
-            f"chest pain, cough up blood or faint, call {emergency_number} now.")
+        return translate(lang, N_("%(clinic)s: call %(number)s now and tell them what is "
+                                  "happening. Don't drive yourself. Don't rub or massage your "
+                                  "leg. No massage today."),
+                         clinic=clinic, number=emergency_number)
+    return translate(lang, N_("%(clinic)s: no massage today. Please get medical help today: "
+                              "your doctor, urgent care or the emergency department. If you "
+                              "become short of breath, get chest pain, cough up blood or faint, "
+                              "call %(number)s now."),
+                     clinic=clinic, number=emergency_number)
 
 
-def reminder(clinic: str, number: int, total: int) -> str:
-    return (f"{clinic} reminder {number} of {total}: before you book a massage, please get "
-            "written clearance from your doctor saying massage is OK, and bring the letter. "
-            f"Reply CLEARED once you have it. {STOP_HINT}")
+def reminder(clinic: str, number: int, total: int, lang: str = DEFAULT_LANG) -> str:
+    return _with_stop(lang, translate(
+        lang, N_("%(clinic)s reminder %(number)s of %(total)s: before you book a massage, "
+                 "please get written clearance from your doctor saying massage is OK, and bring "
+                 "the letter. Reply CLEARED once you have it."),
+        clinic=clinic, number=number, total=total))
 
 
-def appointment_reminder(clinic: str, day: str) -> str:
-    return (f"{clinic} reminder: your doctor's appointment is on {day}. Please ask for "
-            "written clearance saying massage is OK, and bring the letter to us. "
-            f"Reply CLEARED once you have it. {STOP_HINT}")
+def appointment_day(day: date, lang: str = DEFAULT_LANG) -> str:
+    """'Tuesday 14 July' / 'martes 14 de julio'."""
+    pattern = "EEEE d 'de' MMMM" if lang == "es" else "EEEE d MMMM"
+    return format_date(day, pattern, locale=lang)
 
 
-def next_day_check(clinic: str, emergency_number: str) -> str:
-    return (f"{clinic}: checking in after yesterday. Have you been checked by a doctor? If not, "
-            "please get medical help today. If you become short of breath, get chest pain, "
-            f"cough up blood or faint, call {emergency_number} now. {STOP_HINT}")
+def appointment_reminder(clinic: str, day: str, lang: str = DEFAULT_LANG) -> str:
+    return _with_stop(lang, translate(
+        lang, N_("%(clinic)s reminder: your doctor's appointment is on %(day)s. Please ask for "
+                 "written clearance saying massage is OK, and bring the letter to us. Reply "
+                 "CLEARED once you have it."),
+        clinic=clinic, day=day))
+
+
+def next_day_check(clinic: str, emergency_number: str, lang: str = DEFAULT_LANG) -> str:
+    return _with_stop(lang, translate(
+        lang, N_("%(clinic)s: checking in after yesterday. Have you been checked by a doctor? "
+                 "If not, please get medical help today. If you become short of breath, get "
+                 "chest pain, cough up blood or faint, call %(number)s now."),
+        clinic=clinic, number=emergency_number))
 
 
 def staff_alert(clinic: str, code: str, level: Level, at: datetime) -> str:
@@ -46,12 +75,15 @@ def staff_alert_summary(clinic: str, cap: int, until: datetime) -> str:
             f"Texts are paused until {until:%H:%M}; see the staff screen for all of them.")
 
 
-def cleared_ack(clinic: str) -> str:
-    return (f"{clinic}: thank you. We have stopped your reminders. Please bring the letter "
-            "from your doctor to your next visit.")
+def cleared_ack(clinic: str, lang: str = DEFAULT_LANG) -> str:
+    return translate(lang, N_("%(clinic)s: thank you. We have stopped your reminders. Please "
+                              "bring the letter from your doctor to your next visit."),
+                     clinic=clinic)
 
 
-def help_text(clinic: str) -> str:
-    return (f"{clinic} (ClotCheck): reply CLEARED when your doctor has cleared you for "
-            "massage, STOP to stop texts, START to get them again. For medical help call "
-            "your doctor; in an emergency call the emergency number.")
+def help_text(clinic: str, lang: str = DEFAULT_LANG) -> str:
+    return translate(lang, N_("%(clinic)s (ClotCheck): reply CLEARED when your doctor has "
+                              "cleared you for massage, STOP to stop texts, START to get them "
+                              "again. For medical help call your doctor; in an emergency call "
+                              "the emergency number."),
+                     clinic=clinic)

@@ -16,6 +16,7 @@ from checker.locations import load_locations
 from checker.redis_conn import DEFAULT_INSTANCE_PATH, REPO_ROOT, redis_for
 from checker.store import ScreeningStore
 from checker.web.compression import init_compression
+from checker.web.i18n import init_i18n
 from checker.web.limits import init_limits
 from checker.web.security import SECURITY_DEFAULTS, check_production, init_security
 
@@ -78,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     _configure(app, config)
     init_security(app)
+    init_i18n(app)
     HTMX(app)
     app.extensions["redis"] = redis_for(app.config)
     app.extensions["locations"] = load_locations(app.config)

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, render_template, request
+from flask_babel import gettext
 from markupsafe import Markup
 from werkzeug.routing import BaseConverter
 
+from checker.catalog import DEFAULT_LANG, normalise_lang
 from checker.locations import Location
 from checker.poster import qr_png, qr_svg, start_url
 
@@ -36,10 +38,16 @@ def _location(slug: str) -> Location:
     return location
 
 
+def poster_lang() -> str | None:
+    """`?lang=es`: a Spanish-language poster whose QR code opens the check in Spanish."""
+    lang = normalise_lang(request.args.get("lang"))
+    return None if lang in (None, DEFAULT_LANG) else lang
+
+
 def location_start_url(location: Location) -> str:
     """The start URL printed on the poster; PUBLIC_BASE_URL, else the address in use."""
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return start_url(base, location.slug)
+    return start_url(base, location.slug, poster_lang())
 
 
 def _cached(body: Any, mimetype: str, filename: str | None = None) -> Response:
@@ -57,8 +65,9 @@ def poster(slug: str) -> Response:
     paper = request.args.get("paper", "auto")
     if paper not in PAPERS:
         paper = "auto"
-    svg = qr_svg(url, title=f"QR code for {url}")
+    svg = qr_svg(url, title=gettext("QR code for %(url)s", url=url))
     html = render_template("reception/poster.html", location=location, url=url, paper=paper,
+                           lang=poster_lang(),
                            qr=Markup(svg), base_url_set=bool(
                                current_app.config.get("PUBLIC_BASE_URL")), partial=False)
     return _cached(html, "text/html")
@@ -69,21 +78,28 @@ def poster_svg(slug: str) -> Response:
     location = _location(slug)
     url = location_start_url(location)
     return _cached(qr_svg(url, title=f"QR code for {url}"), "image/svg+xml",
-                   f"clotcheck-{slug}-qr.svg")
+                   f"clotcheck-{slug}{_suffix()}-qr.svg")
 
 
 @bp.get("/poster/<slug:slug>.png")
 def poster_png(slug: str) -> Response:
     location = _location(slug)
     return _cached(qr_png(location_start_url(location)), "image/png",
-                   f"clotcheck-{slug}-qr.png")
+                   f"clotcheck-{slug}{_suffix()}-qr.png")
+
+
+def _suffix() -> str:
+    lang = poster_lang()
+    return f"-{lang}" if lang else ""
 
 
 @bp.get("/clearance/<slug:slug>")
 def clearance_form(slug: str) -> Response:
     location = _location(slug)
     html = render_template("reception/clearance.html", location=location, partial=False)
-    return _cached(html, "text/html")
+    response = _cached(html, "text/html")
+    response.vary.update(("Accept-Language", "Cookie"))  # the form is in the client's language
+    return response
 
 
 def init_reception(app: Flask) -> None:

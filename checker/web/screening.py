@@ -23,10 +23,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_htmx import HTMX
 from werkzeug.exceptions import HTTPException, NotFound
 
 from checker import flow
+from checker.catalog import N_
 from checker.flow import Progress
 from checker.locations import Location
 from checker.outcome import Level
@@ -40,6 +42,7 @@ from checker.store import (
     ScreeningStore,
     format_code,
 )
+from checker.web.i18n import current_lang, use_screening_lang
 from checker.wording import FLAG_TEXT, LEVEL_TITLE, THERAPIST_INSTRUCTION
 
 bp = Blueprint("screening", __name__)
@@ -47,8 +50,8 @@ bp = Blueprint("screening", __name__)
 FIRST_QUESTION = QUESTIONS[0].id
 # Security headers, Cache-Control: no-store and CSRF are applied app-wide by
 # checker.web.security.
-EXPIRED_MESSAGE = ("This page had expired, so your answer was not saved. Check your answer "
-                   "and select Continue again")
+EXPIRED_MESSAGE = N_("This page had expired, so your answer was not saved. Check your answer "
+                     "and select Continue again")
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -120,6 +123,7 @@ def _load(sid: str) -> Screening:
     if screening is None:
         raise ScreeningGone(sid)
     _location(screening.location)
+    use_screening_lang(screening.lang)
     return screening
 
 
@@ -182,7 +186,7 @@ def start_again() -> Response:
 @bp.post("/start")
 def start() -> Response:
     location = _location(request.form.get("loc"))
-    screening = _store().create(location.slug)
+    screening = _store().create(location.slug, current_lang())
     return _proceed(screening, screening.progress)
 
 
@@ -272,10 +276,16 @@ def answer_question(sid: str, qid: str) -> Response:
         screening, done = _store().record_answer(screening, qid, value)
     except flow.AnswerError as error:
         kept = frozenset(request.form.getlist(qid))
-        return _show_question(screening, qid, progress, kept, error.message, status=400)
+        return _show_question(screening, qid, progress, kept, answer_error_text(error),
+                              status=400)
     if done is not None:
         _announce(done)
     return _proceed(screening, screening.progress)
+
+
+def answer_error_text(error: flow.AnswerError) -> str:
+    """The core's English message in the client's language (its option labels too)."""
+    return gettext(error.msgid, **{name: gettext(value) for name, value in error.params.items()})
 
 
 def show_expired_question() -> Response | None:
@@ -292,11 +302,12 @@ def show_expired_question() -> Response | None:
     if screening is None:
         return None
     _location(screening.location)
+    use_screening_lang(screening.lang)
     progress = screening.progress
     if not _askable(qid, progress):
         return None
     kept = frozenset(request.form.getlist(qid))
-    return _show_question(screening, qid, progress, kept, EXPIRED_MESSAGE, status=400)
+    return _show_question(screening, qid, progress, kept, gettext(EXPIRED_MESSAGE), status=400)
 
 
 # -- check answers --------------------------------------------------------------------------
@@ -370,9 +381,9 @@ def _show_outcome(screening: Screening, progress: Progress) -> Response:
         outcome=outcome,
         level=outcome.level,
         Level=Level,
-        title=LEVEL_TITLE[outcome.level],
-        flags=[FLAG_TEXT.get(flag, flag) for flag in outcome.flags],
-        therapist_instruction=THERAPIST_INSTRUCTION,
+        title=gettext(LEVEL_TITLE[outcome.level]),
+        flags=[gettext(FLAG_TEXT[flag]) if flag in FLAG_TEXT else flag for flag in outcome.flags],
+        therapist_instruction=gettext(THERAPIST_INSTRUCTION),
         maternity="R16" in outcome.rules,
         code=format_code(screening.code or ""),
         change_url=change_url,
@@ -387,7 +398,7 @@ def _page_context() -> dict[str, Any]:
     number = location.emergency_number
     hours = max(1, current_app.config["SCREENING_TTL"] // 3600)
     return {
-        "kept_for": f"{hours} hour" if hours == 1 else f"{hours} hours",
+        "kept_for": ngettext("%(num)s hour", "%(num)s hours", hours),
         "location": location,
         "clinic_name": location.name,
         "emergency_number": number,
@@ -409,9 +420,9 @@ def _gone(_: ScreeningGone) -> Response:
 
 @bp.app_errorhandler(ScreeningConflict)
 def _conflict(_: ScreeningConflict) -> Response:
-    return _render("error.html", 409, heading="Your answers changed in another window",
-                   message="We did not save this answer, so nothing was mixed up. "
-                   "Please try again.", retry_url=_retry_url())
+    return _render("error.html", 409, heading=gettext("Your answers changed in another window"),
+                   message=gettext("We did not save this answer, so nothing was mixed up. "
+                                   "Please try again."), retry_url=_retry_url())
 
 
 @bp.app_errorhandler(NotFound)

@@ -23,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -209,13 +210,14 @@ def _csrf_failed(error: CSRFError) -> Response:
         shown = show_expired_question()
         if shown is not None:
             return shown
-    return _page("error.html", 400, heading="This page had expired",
-                 message="For your safety we did not save what you sent. Your earlier "
-                 "answers are kept. Go back to the page and send it again.",
+    return _page("error.html", 400, heading=gettext("This page had expired"),
+                 message=gettext("For your safety we did not save what you sent. Your earlier "
+                                 "answers are kept. Go back to the page and send it again."),
                  retry_url=back_url())
 
 
 def _too_large(_: RequestEntityTooLarge) -> Response:
-    return _page("error.html", 413, heading="What you sent was too long",
-                 message="We did not save it. Your earlier answers are kept. Go back to the "
-                 "page and try again.", retry_url=back_url(read_form=False))
+    return _page("error.html", 413, heading=gettext("What you sent was too long"),
+                 message=gettext("We did not save it. Your earlier answers are kept. Go back "
+                                 "to the page and try again."),
+                 retry_url=back_url(read_form=False))

@@ -25,8 +25,10 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from twilio.request_validator import RequestValidator
 
+from checker.catalog import N_
 from checker.crypto import tagger_for
 from checker.outcome import Level
 from checker.sms import core as sms_core
@@ -37,6 +39,7 @@ from checker.sms.schedule import CADENCE_WEEKS, MAX_REMINDERS
 from checker.sms.service import GUIDANCE_LEVELS, ReminderPlan, SmsService
 from checker.sms.settings import SmsSettings
 from checker.store import Screening
+from checker.web.i18n import use_screening_lang
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger("checker.sms")
@@ -92,6 +95,7 @@ def _screening(sid: str, levels: tuple[Level, ...]) -> Screening:
     if screening is None or screening.outcome is None or screening.outcome.level not in levels:
         abort(404)
     g.location = current_app.extensions["locations"].resolve(screening.location)
+    use_screening_lang(screening.lang)
     return screening
 
 
@@ -107,11 +111,11 @@ def _check_phone(form: dict[str, str], errors: dict[str, str]) -> str | None:
         phone = parse_phone(form.get("phone", ""), settings.default_region,
                             settings.allowed_countries)
     except PhoneError as exc:
-        errors["phone"] = str(exc)
+        errors["phone"] = gettext(exc.msgid, **exc.params)
         return None
     if _service().store.opted_out(phone):
-        errors["phone"] = ("This number asked us not to text it. To get texts again, text "
-                           "START to our number first.")
+        errors["phone"] = gettext("This number asked us not to text it. To get texts again, "
+                                  "text START to our number first.")
         return None
     return phone
 
@@ -122,10 +126,12 @@ def _limited(sid: str, phone: str, form: dict, template: str, screening: Screeni
         request.remote_addr or "-", sid, phone, _service().clock())
     if hit is None:
         return None
-    message = {"screening": "You have asked for texts from this check-in several times "
-               "already.", "phone": "This number has had several texts from us today."}[hit]
+    message = {"screening": N_("You have asked for texts from this check-in several times "
+                               "already. Please ask at reception."),
+               "phone": N_("This number has had several texts from us today. Please ask at "
+                           "reception.")}[hit]
     return _render(template, 429, screening=screening, form=form,
-                   errors={"phone": message + " Please ask at reception."}, **context)
+                   errors={"phone": gettext(message)}, **context)
 
 
 def _ip_allowed() -> bool:
@@ -135,8 +141,8 @@ def _ip_allowed() -> bool:
 
 def _too_many(template: str, screening: Screening, form: dict, **context: Any) -> Response:
     return _render(template, 429, screening=screening, form=form,
-                   errors={"phone": "Too many requests from this device. Please ask at "
-                           "reception."}, **context)
+                   errors={"phone": gettext("Too many requests from this device. Please ask "
+                                            "at reception.")}, **context)
 
 
 @bp.route("/s/<sid>/text-advice", methods=["GET", "POST"])
@@ -151,7 +157,7 @@ def text_advice(sid: str) -> Response:
     errors: dict[str, str] = {}
     phone = _check_phone(form, errors)
     if form["consent"] != "yes":
-        errors["consent"] = "Tick the box to say we may text you this advice"
+        errors["consent"] = gettext("Tick the box to say we may text you this advice")
     if errors or phone is None:
         return _render("sms/advice.html", 400, screening=screening, level=level, form=form,
                        errors=errors)
@@ -177,12 +183,13 @@ def _reminder_plan(form: dict[str, str], errors: dict[str, str]) -> ReminderPlan
         except ValueError:
             count = 0
         if not 1 <= count <= MAX_REMINDERS:
-            errors["count"] = f"Choose how many reminders, from 1 to {MAX_REMINDERS}"
+            errors["count"] = gettext("Choose how many reminders, from 1 to %(most)s",
+                                      most=MAX_REMINDERS)
             return None
         return ReminderPlan(weeks=int(plan[:-1]), count=count)
     if plan == "appointment":
         return _appointment_plan(form, errors)
-    errors["plan"] = "Choose when we should remind you"
+    errors["plan"] = gettext("Choose when we should remind you")
     return None
 
 
@@ -190,11 +197,13 @@ def _appointment_plan(form: dict[str, str], errors: dict[str, str]) -> ReminderP
     try:
         day = date.fromisoformat(form.get("appointment", ""))
     except ValueError:
-        errors["appointment"] = "Enter the date of your appointment, for example 2031-07-14"
+        errors["appointment"] = gettext("Enter the date of your appointment, for example "
+                                        "2031-07-14")
         return None
     today = _service().clock().astimezone(g.location.tz).date()
     if not today < day <= today + timedelta(days=MAX_APPOINTMENT_DAYS):
-        errors["appointment"] = "The appointment must be after today and within a year"
+        errors["appointment"] = gettext("The appointment must be after today and within a "
+                                        "year")
         return None
     return ReminderPlan(appointment=day)
 
@@ -214,7 +223,7 @@ def reminders(sid: str) -> Response:
     phone = _check_phone(form, errors)
     plan = _reminder_plan(form, errors)
     if form["consent"] != "yes":
-        errors["consent"] = "Tick the box to say we may text you reminders"
+        errors["consent"] = gettext("Tick the box to say we may text you reminders")
     if errors or phone is None or plan is None:
         return _render("sms/reminders.html", 400, screening=screening, form=form,
                        errors=errors, **context)
@@ -222,7 +231,7 @@ def reminders(sid: str) -> Response:
     if limited is not None:
         return limited
     if not _service().request_reminders(screening, phone, plan):
-        errors["appointment"] = "That appointment is too soon for a reminder"
+        errors["appointment"] = gettext("That appointment is too soon for a reminder")
         return _render("sms/reminders.html", 400, screening=screening, form=form,
                        errors=errors, **context)
     return redirect(url_for("sms.reminders_set", sid=sid), code=303)

@@ -241,3 +241,38 @@ def test_the_axe_check_does_find_violations(phones, live_server):
     }""")
     found = " ".join(axe_violations(page, "broken landing"))
     assert "image-alt" in found and "html-has-lang" in found, found
+
+
+# -- Spanish --------------------------------------------------------------------------------
+
+HTML_LANG = "() => document.documentElement.lang"
+
+
+def test_spanish_pages_have_lang_es_and_no_axe_violations(phones, live_server):
+    """The landing page, a question, an error and every outcome, in Spanish."""
+    _, page, _ = phones("phone-390", bypass_csp=True)
+    found: list[str] = []
+    page.goto(live_server + "/?lang=es")
+    assert page.evaluate(HTML_LANG) == "es"
+    found += axe_violations(page, "es landing")
+    state = page.evaluate(STATE)
+    start(page)
+    wait_for_new_state(page, state)
+    found += axe_violations(page, "es question")
+    submit(page, "emergency_now", [])
+    page.wait_for_selector(".error-summary")
+    assert page.title().startswith("Error: Síntomas ahora")
+    found += axe_violations(page, "es error")
+    outcomes = []
+
+    def scan(state: str) -> None:
+        assert page.evaluate(HTML_LANG) == "es", state
+        if state.startswith("outcome:"):
+            outcomes.append(state)
+            found.extend(axe_violations(page, f"es {state}"))
+
+    for level in ("emergency", "urgent", "defer", "modified", "proceed"):
+        screen(page, live_server, CASES[level][1], on_state=scan, start_path="/?lang=es")
+    assert outcomes == [f"outcome:{level}" for level in
+                        ("emergency", "urgent", "defer", "modified", "proceed")]
+    assert not found, "\n".join(found)
