@@ -14,6 +14,7 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from redis_keys import delete_test_keys
 
 from checker.redis_conn import EmbeddedRedis, connect
 
@@ -34,17 +35,6 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def key_prefix() -> str:
     return f"cctest:{uuid.uuid4().hex[:12]}:"
-
-
-def delete_test_keys(client: redis.Redis, prefix: str) -> None:
-    """Delete the keys under `prefix` and the RQ keys of its queue and jobs (RQ names its
-    keys `rq:…` and builds job ids from the queue name), nothing else."""
-    slug = "".join(c for c in prefix if c.isalnum() or c in "_-")
-    for pattern in (f"{prefix}*", f"rq:*{slug}*", f"rq:*{prefix}*"):
-        keys = list(client.scan_iter(match=pattern, count=1000))
-        if keys:
-            client.delete(*keys)
-    client.srem("rq:queues", f"rq:queue:{prefix}sms")
 
 
 @pytest.fixture

@@ -218,7 +218,7 @@ def sms_prefix(redis_url: str):
 
 def delete_sms_keys(redis_url: str, prefix: str) -> None:
     """Delete the keys under `prefix` and the RQ keys of its queue and jobs."""
-    from conftest import delete_test_keys
+    from redis_keys import delete_test_keys
 
     client = redis.Redis.from_url(redis_url)
     try:
