@@ -47,17 +47,10 @@ MODIFIED_ANSWERS = {**PROCEED_ANSWERS, "medicines": ["anticoagulant"], "bleeding
 def staff_app(app_config: dict, redis_client: redis.Redis, tmp_path: Path) -> Flask:
     """The real app with two locations; our init functions called if the factory does not."""
     from checker.web import create_app
-    from checker.web.reception import init_reception
-    from checker.web.staff import init_staff
-
     path = tmp_path / "locations.toml"
     path.write_text(TWO_LOCATIONS, encoding="utf-8")
     app = create_app({**app_config, "CLOTCHECK_LOCATIONS": str(path),
                       "PUBLIC_BASE_URL": PUBLIC_BASE_URL})
-    if "reception" not in app.blueprints:
-        init_reception(app)
-    if "staff" not in app.blueprints:
-        init_staff(app)
     return app
 
 

@@ -90,10 +90,6 @@ def test_paper_choice(staff_app: Flask) -> None:  # noqa: F811
 
 
 def test_without_public_base_url_the_request_host_is_used(app: Flask) -> None:
-    from checker.web.reception import init_reception
-
-    if "reception" not in app.blueprints:
-        init_reception(app)
     app.config["PUBLIC_BASE_URL"] = None
     page = app.test_client().get("/poster/main", base_url="http://desk.local:5000")
     text = page.get_data(as_text=True)

@@ -13,7 +13,6 @@ from rq import SimpleWorker
 from checker.outcome import Level, Outcome
 from checker.sms.records import State
 from checker.store import FinishedScreening
-from checker.web.sms import init_sms
 
 STAFF = "+12025550100"
 CLIENT = "+12025550143"
@@ -36,8 +35,6 @@ def sms_app(app_config, redis_url, key_prefix, redis_client, clock):
     app = create_app({**app_config, "STAFF_ALERT_NUMBERS": STAFF, "CLINIC_TIMEZONE": NY,
                       "SMS_CLOCK": clock, "PUBLIC_BASE_URL": "https://clinic.example",
                       "TWILIO_AUTH_TOKEN": "t" * 32})
-    if "sms" not in app.extensions:  # until create_app calls init_sms itself
-        init_sms(app)
     yield app
     delete_sms_keys(redis_url, key_prefix)
 

@@ -10,9 +10,6 @@ from fake_twilio import Clock, delete_sms_keys
 from rq import SimpleWorker
 from staff_support import csrf_token, sign_in
 
-from checker.web.sms import init_sms
-from checker.web.staff import init_staff
-
 URGENT = {"emergency_now": ["none"], "emergency_recent": "yes"}
 
 
@@ -24,10 +21,6 @@ def sms_staff_app(app_config, redis_url, key_prefix, redis_client):
                       "SMS_CLOCK": Clock(datetime(2031, 6, 10, 19, 0, tzinfo=UTC)),
                       "PUBLIC_BASE_URL": "https://clinic.example",
                       "TWILIO_AUTH_TOKEN": "t" * 32})
-    if "sms" not in app.extensions:
-        init_sms(app)
-    if "staff" not in app.blueprints:
-        init_staff(app)
     yield app
     delete_sms_keys(redis_url, key_prefix)
 

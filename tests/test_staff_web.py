@@ -155,11 +155,7 @@ def test_session_cookie_is_httponly_samesite_and_rotated(staff_app: Flask,  # no
 
 def test_secure_cookie_is_configurable(app_config: dict, redis_client) -> None:
     from checker.web import create_app
-    from checker.web.staff import init_staff
-
     app = create_app({**app_config, "SESSION_COOKIE_SECURE": True})
-    if "staff" not in app.blueprints:
-        init_staff(app)
     client = app.test_client()
     add_staff(app)
     response = client.post("/staff/sign-in", data={

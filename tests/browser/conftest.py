@@ -145,11 +145,6 @@ def staff_app(app_config: dict, redis_client, tmp_path: Path):
     path = tmp_path / "locations.toml"
     path.write_text(TWO_LOCATIONS, encoding="utf-8")
     app = create_app({**app_config, "CLOTCHECK_LOCATIONS": str(path)})
-    if "staff" not in app.blueprints:
-        # create_app does not register the staff pages yet: do what the factory will do.
-        from checker.web.staff import init_staff
-
-        init_staff(app)
     app.extensions["clotcheck.staff"].add("alice", STAFF_PASSWORD)
     return app
 
