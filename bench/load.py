@@ -25,10 +25,8 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,20 +40,16 @@ from step_latency import (  # noqa: E402  (helper B's benchmark: shared helpers)
     PATHS,
     Browser,
     Samples,
-    delete_prefix,
-    free_port,
+    deployed,
     percentile,
     planned_answers,
-    real_redis,
     run_clients,
     screening,
     tree_cpu_seconds,
-    web_process,
 )
 
 from checker.crypto import new_key  # noqa: E402
-from checker.redis_conn import connect  # noqa: E402
-from checker.serve import parse_procfile, with_scripts_dir  # noqa: E402
+from checker.serve import parse_procfile  # noqa: E402
 
 TARGET_P99_MS = 250.0
 TARGET_AT = 256
@@ -192,33 +186,23 @@ def main(argv: list[str] | None = None) -> int:
     steps = [int(n) for n in args.steps.split(",") if n.strip()]
 
     plans = {level: planned_answers(level) for level in PATHS}
-    prefix = f"clotcheck-load-{uuid.uuid4().hex[:8]}:"
-    port = free_port()
     rows: list[dict] = []
-    with tempfile.TemporaryDirectory(prefix="clotcheck-load-") as tmp, \
-            real_redis(Path(tmp)) as (url, redis_desc):
-        env = dict(os.environ, REDIS_URL=url, REDIS_KEY_PREFIX=prefix, PORT=str(port),
-                   INSTANCE_PATH=str(Path(tmp) / "instance"), CLOTCHECK_ENV="production",
-                   SECRET_KEY=os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
-                   ENCRYPTION_KEYS=os.environ.get("ENCRYPTION_KEYS") or new_key(),
-                   PROXY_FIX_HOPS="1", PATH=with_scripts_dir(os.environ.get("PATH", "")))
-        rclient = connect(url)
-        sample_bytes = None
-        try:
-            with web_process(env, port) as web, other_processes(env) as others:
-                run_clients(8, 2.0, lambda k, out: screening(
-                    Phone(port, 0, []), "proceed", plans["proceed"], out,
-                    {"X-Forwarded-For": f"10.255.0.{k}"}))  # warm-up: every worker connected
-                for n in steps:
-                    rows.append(run_step(n, args.seconds, args.think, port, web.pid, rclient,
-                                         plans))
-                    print(f"N={n}: done", file=sys.stderr)
-                key = next(rclient.scan_iter(match=f"{prefix}*:screening", count=1000), None)
-                if key is not None:
-                    sample_bytes = rclient.memory_usage(key)
-        finally:
-            delete_prefix(rclient, prefix)
-            rclient.close()
+    sample_bytes = None
+    production = {"CLOTCHECK_ENV": "production",
+                  "ENCRYPTION_KEYS": os.environ.get("ENCRYPTION_KEYS") or new_key(),
+                  "PROXY_FIX_HOPS": "1"}
+    with deployed("load", **production) as run, other_processes(run.env) as others:
+        port, rclient = run.port, run.redis
+        run_clients(8, 2.0, lambda k, out: screening(
+            Phone(port, 0, []), "proceed", plans["proceed"], out,
+            {**HX, "X-Forwarded-For": f"10.255.0.{k}"}))  # warm-up: every worker connected
+        for n in steps:
+            rows.append(run_step(n, args.seconds, args.think, port, run.web.pid, rclient, plans))
+            print(f"N={n}: done", file=sys.stderr)
+        key = next(rclient.scan_iter(match=f"{run.prefix}*:screening", count=1000), None)
+        if key is not None:
+            sample_bytes = rclient.memory_usage(key)
+        redis_desc = run.redis_desc
     met = report(rows, args, redis_desc, others, sample_bytes)
     return 1 if args.check and not met else 0
 

@@ -24,11 +24,7 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,14 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.step_latency import (  # noqa: E402
-    delete_prefix,
-    free_port,
+    deployed,
     planned_answers,
-    real_redis,
-    web_process,
 )
-from checker.redis_conn import connect  # noqa: E402
-from checker.serve import with_scripts_dir  # noqa: E402
 
 FIRST_PAGE_BUDGET = 30 * 1024
 STEP_BUDGET = 4 * 1024
@@ -255,33 +246,6 @@ def report(runs: list[Run]) -> bool:
     return ok
 
 
-@dataclass(frozen=True)
-class Served:
-    base: str  # http://127.0.0.1:<port>
-    redis_url: str
-    prefix: str  # REDIS_KEY_PREFIX of this run (deleted afterwards)
-
-
-@contextmanager
-def served(extra_env: dict[str, str] | None = None) -> Iterator[Served]:
-    """The Procfile's web process against a real Redis (REDIS_URL or an embedded one)."""
-    prefix = f"clotcheck-mobile-{uuid.uuid4().hex[:8]}:"
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="clotcheck-mobile-") as tmp, \
-            real_redis(Path(tmp)) as (url, _desc):
-        env = dict(os.environ, REDIS_URL=url, REDIS_KEY_PREFIX=prefix, PORT=str(port),
-                   INSTANCE_PATH=str(Path(tmp) / "instance"),
-                   SECRET_KEY=os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
-                   PATH=with_scripts_dir(os.environ.get("PATH", "")), **(extra_env or {}))
-        client = connect(url)
-        try:
-            with web_process(env, port):
-                yield Served(f"http://127.0.0.1:{port}", url, prefix)
-        finally:
-            delete_prefix(client, prefix)
-            client.close()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -295,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     plan = planned_answers(args.level)
-    with served() as server, sync_playwright() as playwright:
+    with deployed("mobile") as server, sync_playwright() as playwright:
         base = server.base
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         version = browser.version

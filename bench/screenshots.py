@@ -23,9 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.mobile import CHROMIUM_ARGS, STATE, served  # noqa: E402
-from bench.step_latency import planned_answers  # noqa: E402
-from checker.redis_conn import connect  # noqa: E402
+from bench.mobile import CHROMIUM_ARGS, STATE  # noqa: E402
+from bench.step_latency import deployed, planned_answers  # noqa: E402
 from checker.staff import StaffAccounts  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -101,11 +100,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     password = uuid.uuid4().hex
-    with served({"CLINIC_NAME": "Riverside Massage"}) as server, \
+    with deployed("screenshots", CLINIC_NAME="Riverside Massage") as server, \
             sync_playwright() as playwright:
-        client = connect(server.redis_url)
-        StaffAccounts(client, server.prefix).add("reception", password)
-        client.close()
+        StaffAccounts(server.redis, server.prefix).add("reception", password)
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(**PHONE)

@@ -512,6 +512,42 @@ def _stop_group(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+@dataclass
+class Deployment:
+    """The Procfile's web process on a real Redis, under a key prefix of its own."""
+
+    port: int
+    base: str  # http://127.0.0.1:<port>
+    redis_url: str
+    redis_desc: str
+    prefix: str
+    env: dict[str, str]  # the web process's environment, for other Procfile processes
+    web: subprocess.Popen
+    redis: redis.Redis
+
+
+@contextlib.contextmanager
+def deployed(name: str, **extra_env: str) -> Iterator[Deployment]:
+    """Start `web` as the Procfile does against REDIS_URL or an embedded Redis; on exit stop
+    it and delete this run's keys (and only those)."""
+    prefix = f"clotcheck-{name}-{uuid.uuid4().hex[:8]}:"
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix=f"clotcheck-{name}-") as tmp, \
+            real_redis(Path(tmp)) as (url, redis_desc):
+        env = dict(os.environ, REDIS_URL=url, REDIS_KEY_PREFIX=prefix, PORT=str(port),
+                   INSTANCE_PATH=str(Path(tmp) / "instance"),
+                   SECRET_KEY=os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
+                   PATH=with_scripts_dir(os.environ.get("PATH", "")), **extra_env)
+        client = connect(url)
+        try:
+            with web_process(env, port) as web:
+                yield Deployment(port, f"http://127.0.0.1:{port}", url, redis_desc, prefix, env,
+                                 web, client)
+        finally:
+            delete_prefix(client, prefix)
+            client.close()
+
+
 def delete_prefix(client: redis.Redis, prefix: str) -> int:
     deleted = 0
     for batch in _batched(client.scan_iter(match=f"{prefix}*", count=500), 500):
@@ -685,36 +721,24 @@ def main(argv: list[str] | None = None) -> int:
     hx = HX if args.htmx else None
     encodings = phone_encodings()
     levels = list(PATHS)
-    prefix = f"clotcheck-bench-{uuid.uuid4().hex[:8]}:"
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="clotcheck-bench-") as tmp, \
-            real_redis(Path(tmp)) as (url, redis_desc):
-        env = dict(os.environ, REDIS_URL=url, REDIS_KEY_PREFIX=prefix, PORT=str(port),
-                   INSTANCE_PATH=str(Path(tmp) / "instance"),
-                   SECRET_KEY=os.environ.get("SECRET_KEY") or uuid.uuid4().hex,
-                   # Sixteen clients from one address would trip per-IP limits meant for people.
-                   RATELIMIT_ENABLED="false", PATH=with_scripts_dir(os.environ.get("PATH", "")))
-        rclient = connect(url)
-        try:
-            with web_process(env, port) as web:
-                def flow(n: int, out: Samples) -> None:
-                    level = levels[(n + out.screenings) % len(levels)]
-                    screening(Browser(port, encodings), level, plans[level], out, hx)
+    # Sixteen clients from one address would trip per-IP limits meant for people.
+    with deployed("bench", RATELIMIT_ENABLED="false") as run:
+        port, rclient = run.port, run.redis
 
-                def healthz(_n: int, out: Samples) -> None:
-                    resp = expect(Browser(port, encodings).request("GET", "/healthz"), 200,
-                                  "healthz")
-                    out.add("healthz", resp.seconds)
+        def flow(n: int, out: Samples) -> None:
+            level = levels[(n + out.screenings) % len(levels)]
+            screening(Browser(port, encodings), level, plans[level], out, hx)
 
-                weight = page_weight(port, encodings)
-                run_clients(args.clients, args.warmup, flow)  # every worker has connected
-                costs = redis_cost_per_request(port, rclient, plans, hx)
-                steps = measure("steps", args.clients, args.seconds, flow, web.pid, rclient)
-                health = measure("healthz", args.clients, args.seconds, healthz, web.pid,
-                                 rclient)
-        finally:
-            delete_prefix(rclient, prefix)
-            rclient.close()
+        def healthz(_n: int, out: Samples) -> None:
+            resp = expect(Browser(port, encodings).request("GET", "/healthz"), 200, "healthz")
+            out.add("healthz", resp.seconds)
+
+        weight = page_weight(port, encodings)
+        run_clients(args.clients, args.warmup, flow)  # every worker has connected
+        costs = redis_cost_per_request(port, rclient, plans, hx)
+        steps = measure("steps", args.clients, args.seconds, flow, run.web.pid, rclient)
+        health = measure("healthz", args.clients, args.seconds, healthz, run.web.pid, rclient)
+        redis_desc, env = run.redis_desc, run.env
     workers = env.get("WEB_CONCURRENCY", "3 (Procfile default)")
     met = report(steps, health, weight, costs, args, f"{redis_desc}; load phases send "
                  f"Accept-Encoding: {encodings}", workers)
