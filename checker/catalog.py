@@ -1,7 +1,7 @@
 """Message catalogs (gettext) shared by the web app and the texts we send.
 
-The `.po` sources live in `translations/`; the `.mo` files are build output, compiled here
-when missing or older than their source, so a fresh clone works without a separate step.
+The `.po` sources live in `translations/`; the `.mo` files are build output, compiled at
+install time (`make install` runs `python -m checker.catalog`), never at start-up.
 Core modules mark strings with `N_` (a no-op) and stay free of Flask; the words are
 translated where they are shown, in the screening's language.
 """
@@ -39,6 +39,20 @@ def normalise_lang(value: object) -> str | None:
     return code if code in LANGUAGES else None
 
 
+def _stale(directory: Path) -> list[Path]:
+    """The `.po` files whose `.mo` is missing or older than they are."""
+    return [po for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+            if not po.with_suffix(".mo").exists()
+            or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime]
+
+
+def check_catalogs(directory: Path = TRANSLATIONS_DIR) -> None:
+    """Log (loudly) when a catalog was not compiled: its language would show English."""
+    for po_path in _stale(directory):
+        log.error("%s is not compiled (or older than its .po): run `make install`; until "
+                  "then that language shows English", po_path.with_suffix(".mo"))
+
+
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     """Compile every `.po` whose `.mo` is missing or stale; returns the files written.
 
@@ -47,10 +61,8 @@ def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
     """
     written = []
     with _compile_lock:
-        for po_path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        for po_path in _stale(directory):
             mo_path = po_path.with_suffix(".mo")
-            if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-                continue
             try:
                 _compile(po_path, mo_path)
             except OSError:
@@ -78,7 +90,6 @@ def translations(lang: str) -> NullTranslations:
     """The catalog for `lang` (English: the msgids themselves)."""
     if normalise_lang(lang) in (None, DEFAULT_LANG):
         return NullTranslations()
-    compile_catalogs()
     return Translations.load(str(TRANSLATIONS_DIR), [lang], DOMAIN)
 
 
@@ -86,3 +97,9 @@ def translate(lang: str, message: str, **params: object) -> str:
     """`message` in `lang`, with %(name)s placeholders filled from `params`."""
     text = translations(lang).gettext(message)
     return text % params if params else text
+
+
+if __name__ == "__main__":  # `python -m checker.catalog`: the install step's compile
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for written in compile_catalogs():
+        log.info("compiled %s", written)

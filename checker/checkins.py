@@ -29,11 +29,13 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import redis
-from flask import current_app
 
 from checker.crypto import Crypto, DecryptError, Tagger
+from checker.finishes import FinishedScreening
+from checker.locations import Locations
 from checker.outcome import Level
-from checker.store import FinishedScreening, format_code
+from checker.sealed import SealedFields
+from checker.store import format_code
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +155,7 @@ class CheckinBook:
         self.redis = redis_client
         self.prefix = prefix
         self.ttl = int(retention_days) * 86400
-        self.crypto = crypto
+        self.sealed = SealedFields(crypto, ENCRYPTED_FIELDS, "checkin:")
         self.tagger = tagger
         self._record = redis_client.register_script(_RECORD_SCRIPT)
         self._update = redis_client.register_script(_UPDATE_SCRIPT)
@@ -181,7 +183,7 @@ class CheckinBook:
         }
         args: list[str] = [str(done.revision), str(self.ttl), signature]
         for name, value in fields.items():
-            args += [name, self._seal(cid, name, value)]
+            args += [name, self.sealed.seal(cid, name, value)]
         old_day = self._record(keys=[self.key(cid)], args=args)
         if old_day is None:
             return None
@@ -220,24 +222,8 @@ class CheckinBook:
         if not _valid_cid(cid):
             return False
         args = [part for name, value in fields.items()
-                for part in (name, self._seal(cid, name, value))]
+                for part in (name, self.sealed.seal(cid, name, value))]
         return bool(self._update(keys=[self.key(cid)], args=args))
-
-    def _seal(self, cid: str, name: str, value: str) -> str:
-        if name not in ENCRYPTED_FIELDS:
-            return value
-        return self.crypto.encrypt(value, f"checkin:{cid}:{name}")
-
-    def _open(self, cid: str, raw: dict[bytes, bytes]) -> dict[str, str]:
-        """Field values as text, decrypted (plain ones from before encryption pass through)."""
-        out = {}
-        for key, value in raw.items():
-            name = key.decode()
-            if name in ENCRYPTED_FIELDS and Crypto.is_token(value):
-                out[name] = self.crypto.decrypt(value, f"checkin:{cid}:{name}")
-            else:
-                out[name] = value.decode()
-        return out
 
     def _load_many(self, cids: Iterable[str]) -> list[Checkin | None]:
         cids = list(cids)
@@ -249,7 +235,7 @@ class CheckinBook:
 
     def _load(self, cid: str, raw: dict[bytes, bytes]) -> Checkin | None:
         try:
-            return _parse(cid, self._open(cid, raw))
+            return _parse(cid, self.sealed.open_all(cid, raw))
         except DecryptError:
             log.error("check-in %s does not decrypt with the configured ENCRYPTION_KEYS", cid)
             return None
@@ -278,9 +264,16 @@ def _parse(cid: str, f: dict[str, str]) -> Checkin | None:
     )
 
 
-def record_finished(done: FinishedScreening) -> None:
-    """Listener for app.extensions["clotcheck.on_finish"]: put the screening on the board."""
-    book: CheckinBook = current_app.extensions["clotcheck.checkins"]
-    location = current_app.extensions["locations"].resolve(done.location)
-    # An unknown slug (location removed from the config since) goes to the default board.
-    book.record(dataclasses.replace(done, location=location.slug), location.tz)
+class CheckinRecorder:
+    """The finish-event consumer that puts each finished screening on the staff board."""
+
+    name = "checkins"
+
+    def __init__(self, book: CheckinBook, locations: Locations):
+        self.book = book
+        self.locations = locations
+
+    def __call__(self, done: FinishedScreening) -> None:
+        # An unknown slug (location removed from the config since) goes to the default board.
+        location = self.locations.resolve(done.location)
+        self.book.record(dataclasses.replace(done, location=location.slug), location.tz)

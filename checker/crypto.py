@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -172,22 +172,22 @@ class Tagger:
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:TAG_HEX]
 
 
-def crypto_for(config: Mapping) -> Crypto:
-    """ENCRYPTION_KEYS if set, else a key derived from SECRET_KEY (development)."""
-    if config.get("ENCRYPTION_KEYS"):
-        return Crypto(parse_keys(str(config["ENCRYPTION_KEYS"])))
-    if not config.get("SECRET_KEY"):
+def crypto_from(encryption_keys: str | None, secret_key: str) -> Crypto:
+    """ENCRYPTION_KEYS if set, else (development) a key derived from SECRET_KEY."""
+    if encryption_keys:
+        return Crypto(parse_keys(encryption_keys))
+    if not secret_key:
         raise CryptoError("neither ENCRYPTION_KEYS nor SECRET_KEY is set")
-    return Crypto([derived_key(str(config["SECRET_KEY"]))])
+    return Crypto([derived_key(secret_key)])
 
 
-def tagger_for(config: Mapping) -> Tagger:
+def tagger_from(phone_tag_key: str | None, secret_key: str) -> Tagger:
     """PHONE_TAG_KEY if set, else a tag key derived from SECRET_KEY."""
-    if config.get("PHONE_TAG_KEY"):
-        return Tagger(parse_tag_key(str(config["PHONE_TAG_KEY"])))
-    if not config.get("SECRET_KEY"):
+    if phone_tag_key:
+        return Tagger(parse_tag_key(phone_tag_key))
+    if not secret_key:
         raise CryptoError("neither PHONE_TAG_KEY nor SECRET_KEY is set")
-    return Tagger(derived_tag_key(str(config["SECRET_KEY"])))
+    return Tagger(derived_tag_key(secret_key))
 
 
 def main(argv: list[str] | None = None) -> int:

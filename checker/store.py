@@ -1,17 +1,19 @@
-"""Screening state in Redis: one hash per screening, guarded by a revision number.
+"""Screening state in Redis: load, and compare-and-set on a revision number. Nothing else.
 
-Key: `<prefix>{<sid>}:screening` (one hash tag per screening, so it can move to Redis Cluster).
-Fields: `rev`, `created_at`, `location`, `lang`, `answers` (JSON of the on-path answers only)
-and, once finished, `outcome` (JSON), `finished_at` and the check-in `code`.
+Key: `<prefix>{<sid>}:screening`, one hash per screening with a TTL renewed on every step.
+Fields: `rev`, `created_at`, `location`, `lang`, `answers` (JSON of the on-path answers) and,
+once finished, `outcome` (JSON), `finished_at` and the check-in `code`. What to write is
+decided by checker.screenings (the use case); this module only reads and writes.
 
-Encryption: `answers` and `outcome` are clinical, so with a Crypto (the app always passes
-app.extensions["crypto"]) they are stored as AES-GCM tokens bound to the screening and field
-(checker.crypto); a token moved to another screening or field does not decrypt. Values written
-before encryption was switched on (plain JSON) are still read; each write re-encrypts.
+Encryption: `answers` and `outcome` are clinical, so with a Crypto (the product always has
+one) they are stored as AES-GCM tokens bound to the screening and field (checker.sealed).
 
-Round trips: a page view is one pipeline (HGETALL + EXPIRE). An answer is that read plus one
-compare-and-set script keyed on `rev`, so a double tap or a second tab can never interleave a
-read-modify-write and lose answers; on a conflict we re-read and re-apply once.
+Round trips: a load is one pipeline (HGETALL + EXPIRE); a write is one compare-and-set
+script keyed on `rev`, so a double tap or a second tab can never interleave a read-modify-
+write. A write that stores an outcome also appends the finish event to `<prefix>finishes`
+in the same script (checker.finishes): the outcome is never stored without its event. The
+script touches two keys, so both must live on one Redis server (one primary, Sentinel for
+failover; not Redis Cluster).
 """
 
 from __future__ import annotations
@@ -20,17 +22,17 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 
 import redis
 
-from checker import flow
 from checker.crypto import Crypto, DecryptError
+from checker.finishes import MAX_LEN, event_fields
 from checker.outcome import Outcome
 from checker.questionnaire import QUESTION_IDS
+from checker.sealed import SealedFields
 
 Answer = str | tuple[str, ...]
 
@@ -42,23 +44,32 @@ _SID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22,64}")
 CODE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"
 CODE_LENGTH = 6
 
-# KEYS[1] screening hash. ARGV: expected rev, ttl, n, n field/value pairs, fields to delete.
-# Returns the new revision, -1 when the revision moved on, -2 when the screening is gone.
+# KEYS: screening hash, finish stream. ARGV: expected rev, ttl, number of field pairs, of
+# fields to delete, of event pairs, the stream's length cap; then the pairs, the deletes and
+# the event pairs. Returns the new revision, -1 when the revision moved on, -2 when gone.
 _CAS_SCRIPT = """
 local rev = redis.call('HGET', KEYS[1], 'rev')
 if not rev then return -2 end
 if rev ~= ARGV[1] then return -1 end
-local newrev = tonumber(rev) + 1
-local n = tonumber(ARGV[3])
-local pairs_ = {'rev', tostring(newrev)}
-for i = 4, 3 + 2 * n do pairs_[#pairs_ + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(pairs_))
-for i = 4 + 2 * n, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+local newrev = tostring(tonumber(rev) + 1)
+local n, d, e = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local at = 7
+local fields = {'rev', newrev}
+for i = at, at + 2 * n - 1 do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+at = at + 2 * n
+if d > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, at, at + d - 1)) end
+at = at + d
+if e > 0 then
+  local event = {'revision', newrev}
+  for i = at, at + 2 * e - 1 do event[#event + 1] = ARGV[i] end
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', unpack(event))
+end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-return newrev
+return tonumber(newrev)
 """
 
-_FINISHED_FIELDS = ("outcome", "finished_at")
+FINISHED_FIELDS = ("outcome", "finished_at")
 # Clinical fields: encrypted at rest.
 ENCRYPTED_FIELDS = frozenset({"answers", "outcome"})
 
@@ -71,10 +82,6 @@ class ScreeningGone(LookupError):
 
 class ScreeningConflict(RuntimeError):
     """Another request kept changing the screening while we tried to save."""
-
-
-class NotComplete(ValueError):
-    """Finishing was asked for while questions are still unanswered."""
 
 
 @dataclass(frozen=True)
@@ -92,21 +99,6 @@ class Screening:
     @property
     def finished(self) -> bool:
         return self.outcome is not None
-
-    @cached_property
-    def progress(self) -> flow.Progress:
-        """Where these answers stand in the flow; computed once per loaded screening."""
-        return flow.evaluate(self.answers)
-
-
-@dataclass(frozen=True)
-class FinishedScreening:
-    sid: str
-    code: str
-    outcome: Outcome
-    location: str  # slug
-    finished_at: datetime  # aware, UTC
-    revision: int  # increases if the client changes answers and finishes again
 
 
 def new_sid() -> str:
@@ -126,7 +118,7 @@ def format_code(code: str) -> str:
     return f"{code[:3]}-{code[3:]}"
 
 
-def _dump_answers(answers: Mapping[str, Answer]) -> str:
+def dump_answers(answers: Mapping[str, Answer]) -> str:
     return json.dumps({qid: list(v) if isinstance(v, tuple) else v
                        for qid, v in answers.items()}, sort_keys=True)
 
@@ -137,7 +129,7 @@ def _load_answers(text: str) -> dict[str, Answer]:
             if qid in QUESTION_IDS}
 
 
-def _now() -> datetime:
+def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
@@ -149,17 +141,9 @@ class ScreeningStore:
         self.redis = redis_client
         self.prefix = prefix
         self.ttl = int(ttl)
-        self.crypto = crypto  # None only for tools and tests that want to read raw JSON
-
-    def _seal(self, sid: str, name: str, value: str) -> str:
-        if self.crypto is None or name not in ENCRYPTED_FIELDS:
-            return value
-        return self.crypto.encrypt(value, f"{sid}:{name}")
-
-    def _open(self, sid: str, name: str, value: str) -> str:
-        if self.crypto is None or not Crypto.is_token(value):
-            return value  # plain JSON from before encryption was configured
-        return self.crypto.decrypt(value, f"{sid}:{name}")
+        self.sealed = SealedFields(crypto, ENCRYPTED_FIELDS)
+        self.finish_stream = f"{prefix}finishes"
+        self._cas = redis_client.register_script(_CAS_SCRIPT)
 
     def key(self, sid: str) -> str:
         return f"{self.prefix}{{{sid}}}:screening"
@@ -167,9 +151,9 @@ class ScreeningStore:
     def create(self, location: str, lang: str = "en") -> Screening:
         """A new, empty screening (one round trip)."""
         sid = new_sid()
-        now = _now()
+        now = now_utc()
         fields = {"rev": "1", "created_at": now.isoformat(), "location": location,
-                  "lang": lang, "answers": self._seal(sid, "answers", "{}")}
+                  "lang": lang, "answers": self.sealed.seal(sid, "answers", "{}")}
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self.key(sid), mapping=fields)
         pipe.expire(self.key(sid), self.ttl)
@@ -198,11 +182,9 @@ class ScreeningStore:
             return None
 
     def _parse(self, sid: str, raw: Mapping[bytes, bytes]) -> Screening | None:
-        fields = {k.decode(): v.decode() for k, v in raw.items()}
+        fields = self.sealed.open_all(sid, raw)
         if "rev" not in fields:
             return None  # a stray partial hash (e.g. only touched by EXPIRE) is not a screening
-        for name in ENCRYPTED_FIELDS & fields.keys():
-            fields[name] = self._open(sid, name, fields[name])
         outcome = fields.get("outcome")
         finished_at = fields.get("finished_at")
         return Screening(
@@ -217,105 +199,26 @@ class ScreeningStore:
             lang=fields.get("lang", "en"),
         )
 
-    def _write(self, screening: Screening, fields: Mapping[str, str],
-               delete: tuple[str, ...] = ()) -> int | None:
-        """Compare-and-set on the revision (one round trip): new revision, or None on conflict."""
-        args: list[str] = [str(screening.revision), str(self.ttl), str(len(fields))]
-        for name, value in fields.items():
-            args += [name, self._seal(screening.sid, name, value)]
-        args += list(delete)
-        result = int(self.redis.eval(_CAS_SCRIPT, 1, self.key(screening.sid), *args))
+    def compare_and_set(self, screening: Screening, fields: Mapping[str, str],
+                        delete: tuple[str, ...] = (), announce: bool = False) -> int | None:
+        """Write `fields` (and delete `delete`) if the revision is still `screening`'s: the new
+        revision, or None when another write came first. Raises ScreeningGone.
+
+        `announce`: this write stores an outcome (`fields` holds outcome, finished_at and
+        code); its finish event is appended to the stream in the same atomic script.
+        """
+        sid = screening.sid
+        sealed = {name: self.sealed.seal(sid, name, value) for name, value in fields.items()}
+        event = event_fields(sid, sealed["code"], screening.location, screening.lang,
+                             sealed["finished_at"], sealed["outcome"]) if announce else {}
+        args: list[str] = [str(screening.revision), str(self.ttl), str(len(sealed)),
+                           str(len(delete)), str(len(event)), str(MAX_LEN)]
+        for pairs in (sealed, event):
+            for name, value in pairs.items():
+                args += [name, value]
+        args[6 + 2 * len(sealed):6 + 2 * len(sealed)] = list(delete)
+        result = int(self._cas(keys=[self.key(sid), self.finish_stream], args=args,
+                               client=self.redis))
         if result == -2:
-            raise ScreeningGone(screening.sid)
-        return None if result == -1 else result
-
-    def _reload(self, sid: str) -> Screening:
-        screening = self.load(sid)
-        if screening is None:
             raise ScreeningGone(sid)
-        return screening
-
-    def _retrying(self, screening: Screening,
-                  attempt: Callable[[Screening], Screening | None]) -> Screening:
-        """Run `attempt`; if another request won the race, re-read and re-apply once."""
-        result = attempt(screening)
-        if result is None:
-            result = attempt(self._reload(screening.sid))
-        if result is None:
-            raise ScreeningConflict(screening.sid)
-        return result
-
-    def record_answer(self, screening: Screening, qid: str,
-                      value: object) -> tuple[Screening, FinishedScreening | None]:
-        """Validate one answer against the current answers and store the on-path answers.
-
-        A changed answer clears a finished outcome (it no longer matches the answers). When
-        the answers make the level certain to be emergency/urgent, the outcome is stored in
-        the same atomic write, and the FinishedScreening event is returned for the listeners.
-        Raises flow.AnswerError (client wording) for a bad answer, ScreeningGone if expired.
-        """
-        won: list[FinishedScreening] = []
-
-        def attempt(current: Screening) -> Screening | None:
-            answer = flow.validate_answer(qid, value, current.answers)
-            progress = flow.evaluate({**current.answers, qid: answer})
-            changed = progress.answers != current.answers
-            if not changed and (current.finished or not progress.early):
-                return current  # a repeated Continue: nothing to write
-            fields = {"answers": _dump_answers(progress.answers)}
-            delete: tuple[str, ...] = _FINISHED_FIELDS
-            if progress.early and progress.outcome is not None:
-                fields.update(self._finish_fields(current, progress.outcome))
-                delete = ()
-            revision = self._write(current, fields, delete)
-            if revision is None:
-                return None
-            return self._after_write(current, revision, progress, fields, won)
-
-        done = self._retrying(screening, attempt)
-        return done, (won[0] if won else None)
-
-    def finish(self, screening: Screening) -> tuple[Screening, FinishedScreening | None]:
-        """Store the outcome of the complete answers; atomic, so only one finisher wins.
-
-        Returns the finished screening and, for the request that actually finished it, the
-        FinishedScreening event (None when it was already finished: a double tap).
-        Raises NotComplete if questions remain, ScreeningGone if expired.
-        """
-        won: list[FinishedScreening] = []
-
-        def attempt(current: Screening) -> Screening | None:
-            if current.finished:
-                return current
-            progress = current.progress
-            if not progress.complete or progress.outcome is None:
-                raise NotComplete(current.sid)
-            fields = self._finish_fields(current, progress.outcome)
-            revision = self._write(current, fields)
-            if revision is None:
-                return None
-            return self._after_write(current, revision, progress, fields, won)
-
-        done = self._retrying(screening, attempt)
-        return done, (won[0] if won else None)
-
-    @staticmethod
-    def _finish_fields(current: Screening, outcome: Outcome) -> dict[str, str]:
-        return {"outcome": json.dumps(outcome.as_dict()), "finished_at": _now().isoformat(),
-                "code": current.code or new_code()}
-
-    @staticmethod
-    def _after_write(current: Screening, revision: int, progress: flow.Progress,
-                     fields: Mapping[str, str], won: list[FinishedScreening]) -> Screening:
-        """The screening as now stored; records the finish event if this write finished it."""
-        finished = "outcome" in fields
-        outcome = progress.outcome if finished else None
-        finished_at = datetime.fromisoformat(fields["finished_at"]) if finished else None
-        code = fields.get("code", current.code)
-        if finished and outcome is not None and finished_at is not None and code:
-            won.append(FinishedScreening(current.sid, code, outcome, current.location,
-                                         finished_at, revision))
-        stored = Screening(current.sid, revision, current.location, current.created_at,
-                           progress.answers, outcome, finished_at, code, current.lang)
-        stored.__dict__["progress"] = progress  # already evaluated: spare the caller a second
-        return stored
+        return None if result == -1 else result

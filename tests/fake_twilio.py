@@ -1,4 +1,4 @@
-"""A local fake of Twilio's Messages API, plus the shared SMS test fixtures.
+"""A local fake of Twilio's Messages API (its fixture, `fake_twilio`, is in conftest.py).
 
 The fake is a small threaded HTTP server. Every request is checked against Twilio's published
 OpenAPI description (`../shared/twilio/twilio_api_v2010.json`): path and AccountSid pattern,
@@ -16,13 +16,10 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
-
-import pytest
-import redis
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "twilio" / "twilio_api_v2010.json"
 if not SPEC_PATH.exists():  # a fresh clone next to ../shared, or the shared copy
@@ -190,54 +187,3 @@ def start_fake_twilio() -> FakeTwilio:
     fake.server.daemon_threads = True
     threading.Thread(target=fake.server.serve_forever, daemon=True).start()
     return fake
-
-
-# -- shared fixtures for tests/test_sms_*.py ------------------------------------------------
-
-class Clock:
-    """An injected clock: time moves only when a test says so."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture
-def sms_prefix(redis_url: str):
-    """A unique key prefix; every key under it and its RQ keys are deleted afterwards."""
-    prefix = f"test-sms-{secrets.token_hex(4)}:"
-    yield prefix
-    delete_sms_keys(redis_url, prefix)
-
-
-def delete_sms_keys(redis_url: str, prefix: str) -> None:
-    """Delete the keys under `prefix` and the RQ keys of its queue and jobs."""
-    from redis_keys import delete_test_keys
-
-    client = redis.Redis.from_url(redis_url)
-    try:
-        delete_test_keys(client, prefix)
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def fake_twilio():
-    fake = start_fake_twilio()
-    yield fake
-    fake.hold_released.set()
-    assert fake.server is not None
-    fake.server.shutdown()
-    fake.server.server_close()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    # A Tuesday, 15:00 in New York (EDT, UTC-4).
-    return Clock(datetime(2031, 6, 10, 19, 0, tzinfo=UTC))

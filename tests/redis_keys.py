@@ -14,3 +14,12 @@ def delete_test_keys(client: redis.Redis, prefix: str) -> None:
         if keys:
             client.delete(*keys)
     client.srem("rq:queues", f"rq:queue:{prefix}sms")
+
+
+def delete_sms_keys(redis_url: str, prefix: str) -> None:
+    """Delete the keys under `prefix` and the RQ keys of its queue and jobs (own client)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        delete_test_keys(client, prefix)
+    finally:
+        client.close()

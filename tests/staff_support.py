@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
-import pytest
-import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -43,17 +40,6 @@ EMERGENCY_ANSWERS = {"emergency_now": ["breathless"]}
 MODIFIED_ANSWERS = {**PROCEED_ANSWERS, "medicines": ["anticoagulant"], "bleeding_signs": "no"}
 
 
-@pytest.fixture
-def staff_app(app_config: dict, redis_client: redis.Redis, tmp_path: Path) -> Flask:
-    """The real app with two locations; our init functions called if the factory does not."""
-    from checker.web import create_app
-    path = tmp_path / "locations.toml"
-    path.write_text(TWO_LOCATIONS, encoding="utf-8")
-    app = create_app({**app_config, "CLOTCHECK_LOCATIONS": str(path),
-                      "PUBLIC_BASE_URL": PUBLIC_BASE_URL})
-    return app
-
-
 def hidden_fields(page: str, form_marker: str) -> dict[str, str]:
     """Hidden inputs of the first form whose opening tag contains `form_marker`."""
     match = re.search(r"<form[^>]*" + re.escape(form_marker) + r".*?</form>", page, re.S)
@@ -75,7 +61,7 @@ def csrf_token(client: FlaskClient) -> str:
 
 
 def add_staff(app: Flask, username: str = "alice", password: str = PASSWORD) -> None:
-    accounts = app.extensions["clotcheck.staff"]
+    accounts = app.extensions["clotcheck"].staff
     if accounts.get(username) is None:
         accounts.add(username, password)
 
@@ -107,3 +93,10 @@ def finish_screening(client: FlaskClient, loc: str, answers: dict) -> str:
         data = {**hidden_fields(page, "data-question"), qid: answers[qid]}
         response = client.post(form_action(page, "data-question"), data=data)
     raise AssertionError("the screening did not finish")
+
+
+def board_day(app: Flask, slug: str, day: str) -> list:
+    """A board's check-ins as staff see them (the board catches up on finish events first)."""
+    services = app.extensions["clotcheck"]
+    services.finishes.drain(only=["checkins"])
+    return services.checkins.day(slug, day)

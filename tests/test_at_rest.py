@@ -12,20 +12,24 @@ from datetime import UTC, date, datetime
 
 import pytest
 import redis
-from fake_twilio import Clock, delete_sms_keys, fake_twilio, sms_prefix  # noqa: F401
+from browserlike import KEY_A, KEY_B
+from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
+from flows import DEFER, URGENT, finish
+from redis_keys import delete_sms_keys
 from rq import SimpleWorker
-from test_security_helpers import KEY_A, KEY_B
-from test_sms_web import DEFER, URGENT, finish
+from sms_support import Clock, dispatcher, run_worker
+from staff_support import board_day
 from twilio.request_validator import RequestValidator
 
 from checker.checkins import local_day
-from checker.crypto import Crypto, CryptoError, key_id, new_key, parse_keys
+from checker.crypto import Crypto, key_id, new_key, parse_keys
 from checker.outcome import Level
 from checker.questionnaire import QUESTIONS
+from checker.services import keys
+from checker.settings import ProductionConfigError, Settings
 from checker.sms import worker
-from checker.sms.keys import key_settings, sms_keys
+from checker.sms.messages import Message, State
 from checker.sms.phones import redact
-from checker.sms.records import Message, State
 from checker.wording import FLAG_TEXT
 
 TOKEN = "t" * 32
@@ -52,25 +56,16 @@ CODES = sorted({o.code for q in QUESTIONS for o in q.options if len(o.code) >= 6
 def make_app(app_config: dict, clock: Clock, **extra: object):
     from checker.web import create_app
 
-    return create_app({**app_config, "STAFF_ALERT_NUMBERS": STAFF, "SMS_CLOCK": clock,
+    return create_app({**app_config, "STAFF_ALERT_NUMBERS": STAFF,
                        "CLINIC_TIMEZONE": "America/New_York", "PUBLIC_BASE_URL": BASE,
-                       "TWILIO_AUTH_TOKEN": TOKEN, "ENCRYPTION_KEYS": KEY_A, **extra})
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2031, 6, 10, 19, 0, tzinfo=UTC))  # 15:00 in New York
+                       "TWILIO_AUTH_TOKEN": TOKEN, "ENCRYPTION_KEYS": KEY_A, **extra},
+                      clock=clock)
 
 
 @pytest.fixture
 def cleanup(redis_url, key_prefix, redis_client):
     yield
     delete_sms_keys(redis_url, key_prefix)
-
-
-def run_worker(app) -> None:
-    core = app.extensions["sms"].core
-    SimpleWorker([core.queue], connection=core.redis).work(burst=True)
 
 
 def reply(client, body: str, phone: str):
@@ -112,7 +107,7 @@ def leaks(text: str, needles: list[str]) -> list[str]:
 
 def today(app) -> str:
     """The board's day: check-ins are filed by the real finish time (not the SMS clock)."""
-    return local_day(datetime.now(UTC), app.extensions["locations"].default.tz)
+    return local_day(datetime.now(UTC), app.extensions["clotcheck"].locations.default.tz)
 
 
 def all_flows(app, clock: Clock) -> tuple[str, str]:
@@ -131,7 +126,7 @@ def all_flows(app, clock: Clock) -> tuple[str, str]:
     reply(web, "CLEARED", ADVICE)
     reply(web, "what is this", ADVICE)
     run_worker(app)
-    book = app.extensions["clotcheck.checkins"]
+    book = app.extensions["clotcheck"].checkins
     board = book.day("main", today(app))
     assert {c.level for c in board} == {Level.URGENT, Level.DEFER, Level.MODIFIED}
     assert any(c.flags for c in board)
@@ -144,12 +139,12 @@ def test_nothing_personal_or_clinical_in_redis_or_logs(app_config, clock, cleanu
                                                        redis_client, key_prefix):
     caplog.set_level(logging.DEBUG)
     app = make_app(app_config, clock)
-    sms = app.extensions["sms"]
+    sms = app.extensions["clotcheck"].sms
     urgent, defer = all_flows(app, clock)
 
     # What happened really happened (and reads back decrypted) ...
-    assert sms.store.opted_out(REMINDED) and not sms.store.opted_out(ADVICE)
-    texts = sms.store.recent(100)
+    assert sms.opted_out(REMINDED) and not sms.opted_out(ADVICE)
+    texts = sms.records.recent(100)
     assert {m.to for m in texts} == {STAFF, ADVICE, REMINDED}
     assert [m.state for m in texts if m.to == REMINDED] == [State.CANCELLED] * 3
     assert any(m.kind == "guidance" and m.state == State.SENT and "medical help" in m.body
@@ -157,7 +152,7 @@ def test_nothing_personal_or_clinical_in_redis_or_logs(app_config, clock, cleanu
     outbox = sms.outbox()
     assert {i["to"] for i in outbox} == {STAFF, ADVICE} and len(outbox) >= 5
     assert sms.clearance_note(urgent)
-    board = app.extensions["clotcheck.checkins"].day("main", today(app))
+    board = board_day(app, "main", today(app))
     assert any(c.clearance and c.clearance.limits == "Avoid the left calf" for c in board)
 
     # ... and none of it is readable at rest.
@@ -176,18 +171,17 @@ def test_nothing_personal_or_clinical_in_redis_or_logs(app_config, clock, cleanu
 
 
 def test_twilio_errors_quoting_the_number_are_kept_encrypted_and_logged_redacted(
-        redis_url, sms_prefix, clock, fake_twilio, caplog):  # noqa: F811
-    from test_sms_sending import make_core
-
-    from checker.sms.core import SmsCore
-
+        redis_url, sms_prefix, clock, fake_twilio, caplog):
     caplog.set_level(logging.DEBUG)
-    core: SmsCore = make_core(redis_url, sms_prefix, clock, fake_twilio.url)
+    core = dispatcher({}, clock, REDIS_URL=redis_url, REDIS_KEY_PREFIX=sms_prefix,
+                      SECRET_KEY="at rest", ENCRYPTION_KEYS=KEY_A,
+                      TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                      TWILIO_FROM_NUMBER=FROM_NUMBER, TWILIO_API_URL=fake_twilio.url)
     fake_twilio.fail_next(400, 21211, f"The 'To' number {ADVICE} is not a valid phone number.")
     core.schedule(Message(key="guidance:s9:x", kind="guidance", to=ADVICE, body="Advice",
                           due=clock(), sid="s9"))
     SimpleWorker([core.queue], connection=core.redis).work(burst=True)
-    message = core.store.get("guidance:s9:x")
+    message = core.messages.get("guidance:s9:x")
     assert message.state == State.FAILED and ADVICE in message.error  # staff can read it
     client = redis.Redis.from_url(redis_url)
     dump = raw_dump(client, sms_prefix)
@@ -200,8 +194,8 @@ def test_twilio_errors_quoting_the_number_are_kept_encrypted_and_logged_redacted
 # -- opt-outs and key rotation ---------------------------------------------------------------
 
 def optout_tokens(app) -> dict[bytes, bytes]:
-    store = app.extensions["sms"].store
-    return store.redis.hgetall(store.optout_key)
+    optouts = app.extensions["clotcheck"].sms.optouts
+    return optouts.redis.hgetall(optouts.key)
 
 
 def test_opt_outs_survive_encryption_key_rotation(app_config, clock, cleanup):
@@ -212,41 +206,41 @@ def test_opt_outs_survive_encryption_key_rotation(app_config, clock, cleanup):
 
     # New key first: still opted out, and the entry is re-encrypted with the new key.
     rotated = make_app(app_config, clock, ENCRYPTION_KEYS=f"{KEY_B},{KEY_A}")
-    assert rotated.extensions["sms"].store.opted_out(REMINDED)
+    assert rotated.extensions["clotcheck"].sms.opted_out(REMINDED)
     [token] = optout_tokens(rotated).values()
     assert token.split(b".")[1].decode() == key_id(parse_keys(KEY_B)[0])
 
     # The old key dropped: the tag does not depend on it, so the number stays opted out, the
     # form refuses it, and a text scheduled anyway is cancelled at the claim, never sent.
     only_new = make_app(app_config, clock, ENCRYPTION_KEYS=KEY_B)
-    sms = only_new.extensions["sms"]
-    assert sms.store.opted_out(REMINDED)
+    sms = only_new.extensions["clotcheck"].sms
+    assert sms.opted_out(REMINDED)
     web = only_new.test_client()
     sid = finish(web, DEFER)
     page = web.post(f"/s/{sid}/reminders", data={"phone": REMINDED, "consent": "yes",
                                                  "plan": "2w", "count": "1"})
     assert page.status_code == 400 and b"asked us not to text" in page.data
-    sms.core.schedule(Message(key="guidance:direct:1", kind="guidance", to=REMINDED,
+    sms.dispatcher.schedule(Message(key="guidance:direct:1", kind="guidance", to=REMINDED,
                               body="Advice", due=clock()))
     run_worker(only_new)
-    assert sms.store.get("guidance:direct:1").state == State.CANCELLED
+    assert sms.records.get("guidance:direct:1").state == State.CANCELLED
     assert not [i for i in sms.outbox() if i["to"] == REMINDED]
 
 
 def test_opt_outs_are_carried_over_when_the_tag_key_changes(app_config, clock, cleanup):
     first = make_app(app_config, clock, SECRET_KEY="first secret")
     reply(first.test_client(), "STOP", REMINDED)
-    old_key = first.extensions["sms"].store.optout_key
+    old_key = first.extensions["clotcheck"].sms.optouts.key
     # SECRET_KEY changed (the tag key is derived from it): re-tagged from the encrypted number.
     second = make_app(app_config, clock, SECRET_KEY="second secret")
-    store = second.extensions["sms"].store
-    assert store.optout_key != old_key and store.opted_out(REMINDED)
-    assert not store.redis.exists(old_key)
+    sms = second.extensions["clotcheck"].sms
+    assert sms.optouts.key != old_key and sms.opted_out(REMINDED)
+    assert not sms.optouts.redis.exists(old_key)
     # Then an explicit PHONE_TAG_KEY: carried over again; START removes it for good.
     third = make_app(app_config, clock, SECRET_KEY="second secret", PHONE_TAG_KEY=new_key())
-    assert third.extensions["sms"].store.opted_out(REMINDED)
+    assert third.extensions["clotcheck"].sms.opted_out(REMINDED)
     reply(third.test_client(), "START", REMINDED)
-    assert not third.extensions["sms"].store.opted_out(REMINDED)
+    assert not third.extensions["clotcheck"].sms.opted_out(REMINDED)
 
 
 def test_plain_opt_out_list_from_before_encryption_is_migrated(app_config, clock, cleanup,
@@ -254,7 +248,7 @@ def test_plain_opt_out_list_from_before_encryption_is_migrated(app_config, clock
     legacy = f"{key_prefix}{{sms}}:optout"
     redis_client.sadd(legacy, REMINDED)
     app = make_app(app_config, clock)
-    assert app.extensions["sms"].store.opted_out(REMINDED)
+    assert app.extensions["clotcheck"].sms.opted_out(REMINDED)
     assert not redis_client.exists(legacy)
     assert leaks(raw_dump(redis_client, key_prefix), forms(REMINDED)) == []
 
@@ -262,14 +256,14 @@ def test_plain_opt_out_list_from_before_encryption_is_migrated(app_config, clock
 def test_an_opt_out_list_that_does_not_decrypt_is_kept_not_lost(app_config, clock, cleanup):
     first = make_app(app_config, clock, SECRET_KEY="first secret", ENCRYPTION_KEYS=KEY_A)
     reply(first.test_client(), "STOP", REMINDED)
-    old_key = first.extensions["sms"].store.optout_key
+    old_key = first.extensions["clotcheck"].sms.optouts.key
     # Tag key and encryption key both changed: nothing to re-tag from, so keep it for later.
     lost = make_app(app_config, clock, SECRET_KEY="other secret", ENCRYPTION_KEYS=KEY_B)
-    assert lost.extensions["sms"].store.redis.exists(old_key)
+    assert lost.extensions["clotcheck"].sms.optouts.redis.exists(old_key)
     # With the old encryption key back (listed second), the next start recovers it.
     back = make_app(app_config, clock, SECRET_KEY="other secret",
                     ENCRYPTION_KEYS=f"{KEY_B},{KEY_A}")
-    assert back.extensions["sms"].store.opted_out(REMINDED)
+    assert back.extensions["clotcheck"].sms.opted_out(REMINDED)
 
 
 # -- the worker's keys -----------------------------------------------------------------------
@@ -278,15 +272,14 @@ def test_worker_keys_from_the_environment_match_the_web_app(app_config, clock, c
     tag_key = new_key()
     app = make_app(app_config, clock, SECRET_KEY="shared secret", PHONE_TAG_KEY=tag_key)
     env = {"ENCRYPTION_KEYS": KEY_A, "SECRET_KEY": "shared secret", "PHONE_TAG_KEY": tag_key}
-    crypto, tagger = sms_keys(key_settings({}, env))
-    web_store = app.extensions["sms"].store
-    assert tagger.tag(ADVICE) == web_store.tag(ADVICE)
-    token = app.extensions["crypto"].encrypt(ADVICE, "ctx")
+    crypto, tagger = keys(Settings.from_env(env))
+    assert tagger.tag(ADVICE) == app.extensions["clotcheck"].sms.tag(ADVICE)
+    token = app.extensions["clotcheck"].crypto.encrypt(ADVICE, "ctx")
     assert crypto.decrypt(token, "ctx") == ADVICE
     # Without PHONE_TAG_KEY both derive it from the same SECRET_KEY.
     plain_app = make_app(app_config, clock, SECRET_KEY="shared secret")
-    _, derived = sms_keys(key_settings({}, {"SECRET_KEY": "shared secret"}))
-    assert derived.tag(ADVICE) == plain_app.extensions["sms"].store.tag(ADVICE)
+    _, derived = keys(Settings.from_env({"SECRET_KEY": "shared secret"}))
+    assert derived.tag(ADVICE) == plain_app.extensions["clotcheck"].sms.tag(ADVICE)
 
 
 def test_worker_refuses_to_start_in_production_without_keys(monkeypatch, capsys):
@@ -297,14 +290,14 @@ def test_worker_refuses_to_start_in_production_without_keys(monkeypatch, capsys)
     assert worker.main(["--burst"]) == 2
     err = capsys.readouterr().err
     assert "ENCRYPTION_KEYS is not set" in err and "PHONE_TAG_KEY" in err
-    with pytest.raises(CryptoError):
-        sms_keys({"CLOTCHECK_ENV": "production", "SECRET_KEY": "x" * 40})
+    with pytest.raises(ProductionConfigError):
+        Settings.from_env({"CLOTCHECK_ENV": "production", "SECRET_KEY": "x" * 40})
 
 
 def test_development_worker_without_secret_uses_the_instance_secret(tmp_path):
-    settings = {"INSTANCE_PATH": str(tmp_path)}
-    crypto, tagger = sms_keys(settings)
-    again_crypto, again_tagger = sms_keys(settings)
+    environ = {"INSTANCE_PATH": str(tmp_path)}
+    crypto, tagger = keys(Settings.from_env(environ))
+    again_crypto, again_tagger = keys(Settings.from_env(environ))
     assert (tmp_path / "secret_key").exists()
     assert again_tagger.tag(ADVICE) == tagger.tag(ADVICE)
     assert again_crypto.decrypt(crypto.encrypt("x", "c"), "c") == "x"
@@ -312,8 +305,8 @@ def test_development_worker_without_secret_uses_the_instance_secret(tmp_path):
 
 
 def test_production_refuses_a_malformed_phone_tag_key(app_config, monkeypatch):
+    from checker.settings import ProductionConfigError
     from checker.web import create_app
-    from checker.web.security import ProductionConfigError
 
     monkeypatch.delenv("PHONE_TAG_KEY", raising=False)
     config = {**app_config, "CLOTCHECK_ENV": "production", "SECRET_KEY": "s" * 40,

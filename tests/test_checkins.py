@@ -17,8 +17,8 @@ from checker.checkins import (
     parse_clearance,
 )
 from checker.crypto import Crypto, Tagger, derived_tag_key, new_key, parse_keys
+from checker.finishes import FinishedScreening
 from checker.outcome import Level, Outcome
-from checker.store import FinishedScreening
 
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")

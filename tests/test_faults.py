@@ -6,19 +6,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from test_security_helpers import (
-    PROCEED,
-    URGENT,
-    answer_until_done,
-    deployed_app,
-    form,
-    sid_of,
-    start,
-    text,
-)
+from browserlike import answer_until_done, deployed_app, form, start, text
+from flows import PROCEED, URGENT, sid_of
 from werkzeug.test import Client
 
-from checker.redis_conn import EmbeddedRedis
+from devtools.embedded_redis import EmbeddedRedis
 
 
 @pytest.fixture
@@ -70,7 +62,7 @@ def test_redis_crash_then_restart_with_aof_continues_the_screening(app_config, o
 
     # The same app and client recover by themselves, and the answers are still there.
     assert client.get("/healthz").status_code == 200
-    assert app.extensions["clotcheck.store"].load(sid).answers == {"emergency_now": ("none",)}
+    assert app.extensions["clotcheck"].store.load(sid).answers == {"emergency_now": ("none",)}
     page = answer_until_done(client, url, PROCEED)
     assert 'data-outcome="proceed"' in page
 
@@ -79,7 +71,7 @@ def test_redis_out_of_memory_refuses_writes_and_the_page_says_so(app_config, own
     app = deployed_app(app_config, REDIS_URL=own_redis.url)
     client = app.test_client()
     url = start(client)
-    admin = app.extensions["redis"]
+    admin = app.extensions["clotcheck"].redis
     admin.config_set("maxmemory", "1")  # noeviction: every write is now refused
     try:
         _, hidden = form(text(client.get(url)), "data-question")
@@ -106,7 +98,7 @@ class RoundRobin:
 def test_two_web_processes_behind_one_redis_share_screenings(app_config, redis_client):
     one = deployed_app(app_config)
     two = deployed_app(app_config)
-    assert one.extensions["redis"] is not two.extensions["redis"]
+    assert one.extensions["clotcheck"].redis is not two.extensions["clotcheck"].redis
     balancer = RoundRobin(one.wsgi_app, two.wsgi_app)
     client = Client(balancer)
     url = start(client)
@@ -115,5 +107,5 @@ def test_two_web_processes_behind_one_redis_share_screenings(app_config, redis_c
     assert min(balancer.served) >= 3  # both processes served parts of the same screening
     # The check-in code is the same whichever process shows the outcome.
     sid = sid_of(url)
-    codes = {app.extensions["clotcheck.store"].load(sid).code for app in (one, two)}
+    codes = {app.extensions["clotcheck"].store.load(sid).code for app in (one, two)}
     assert len(codes) == 1 and None not in codes

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 import redis
+from browserlike import answer_until_done, deployed_app, start
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from test_security_helpers import URGENT, answer_until_done, deployed_app, start
+from flows import URGENT
 
 from checker.redis_conn import RedisUrlError, connect, parse_sentinel_url
 

@@ -16,22 +16,10 @@ import os
 import string
 
 import pytest
+from browserlike import PUBLIC_BASE_URL, TWILIO_TOKEN, Fields, answer_until_done, form, start, text
+from flows import DEFER, PROCEED, URGENT, sid_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_security_helpers import (
-    DEFER,
-    PROCEED,
-    PUBLIC_BASE_URL,
-    TWILIO_TOKEN,
-    URGENT,
-    Fields,
-    answer_until_done,
-    deployed,  # noqa: F401  (fixture)
-    form,
-    sid_of,
-    start,
-    text,
-)
 from twilio.request_validator import RequestValidator
 
 from checker.questionnaire import QUESTION_IDS, QUESTIONS
@@ -163,7 +151,7 @@ def _run(target: Target, strategy) -> None:
 
 def _still_healthy(target: Target) -> None:
     """No state corruption: every stored screening parses; a normal screening completes."""
-    store = target.app.extensions["clotcheck.store"]
+    store = target.app.extensions["clotcheck"].store
     keys = list(store.redis.scan_iter(match=f"{store.prefix}*:screening"))
     assert keys
     for key in keys:
@@ -176,7 +164,7 @@ def _still_healthy(target: Target) -> None:
     assert store.load(target.urgent).outcome.level.value == "urgent"
 
 
-def test_fuzz_forms(deployed):  # noqa: F811
+def test_fuzz_forms(deployed):
     target = Target(deployed)
     _run(target, form_requests)
     _still_healthy(target)
@@ -185,7 +173,7 @@ def test_fuzz_forms(deployed):  # noqa: F811
     assert target.requests >= EXAMPLES
 
 
-def test_fuzz_webhooks_and_query_strings(deployed):  # noqa: F811
+def test_fuzz_webhooks_and_query_strings(deployed):
     target = Target(deployed)
 
     @st.composite

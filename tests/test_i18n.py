@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 from babel.messages.pofile import read_po
-from fake_twilio import Clock, delete_sms_keys
 from flask import render_template
-from rq import SimpleWorker
-from test_web_flow import WALKS, outcome_level
+from flows import URGENT, WALKS, outcome_level
+from redis_keys import delete_sms_keys
+from sms_support import CLIENT, Clock, run_worker, sms
 
 from checker import flow
 from checker.catalog import TRANSLATIONS_DIR, translate
@@ -150,7 +150,7 @@ def test_a_screening_stays_in_its_language_whatever_the_browser_says(app, client
     page = other.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="es">' in page and "Continuar" in page
     sid = SID.search(url).group(1)
-    assert app.extensions["clotcheck.store"].load(sid).lang == "es"
+    assert app.extensions["clotcheck"].store.load(sid).lang == "es"
 
 
 def test_accept_language_picks_the_default_and_the_link_switches(client):
@@ -224,17 +224,16 @@ def test_a_validation_message_names_the_option_in_spanish(client):
 
 # -- (d) texts --------------------------------------------------------------------------------
 
-URGENT = {"emergency_now": ["none"], "emergency_recent": "yes"}
 DEFER = WALKS["defer"]
-CLIENT = "+12025550143"
 
 
 @pytest.fixture
 def sms_app(app_config, redis_url, key_prefix, redis_client):
+    """No staff alert numbers, 11:00 in New York."""
     from checker.web import create_app
 
-    clock = Clock(datetime(2031, 6, 10, 15, 0, tzinfo=UTC))  # 11:00 in New York
-    app = create_app({**app_config, "CLINIC_TIMEZONE": "America/New_York", "SMS_CLOCK": clock})
+    clock = Clock(datetime(2031, 6, 10, 15, 0, tzinfo=UTC))
+    app = create_app({**app_config, "CLINIC_TIMEZONE": "America/New_York"}, clock=clock)
     yield app
     delete_sms_keys(redis_url, key_prefix)
 
@@ -251,9 +250,8 @@ def _finish(client, answers: dict, lang: str) -> str:
 
 
 def _outbox(app) -> list[str]:
-    core = app.extensions["sms"].core
-    SimpleWorker([core.queue], connection=core.redis).work(burst=True)
-    return [item["body"] for item in app.extensions["sms"].outbox() if item["to"] == CLIENT]
+    run_worker(app)
+    return [item["body"] for item in sms(app).outbox() if item["to"] == CLIENT]
 
 
 def test_advice_text_for_a_spanish_screening_is_in_spanish(sms_app):
@@ -270,7 +268,7 @@ def test_advice_text_for_a_spanish_screening_is_in_spanish(sms_app):
     assert_spanish(client.get(sent.headers["Location"]).get_data(as_text=True))
     [body] = _outbox(sms_app)
     assert body.startswith("Test Clinic: hoy no hay masaje.") and "llame al 911 ahora" in body
-    [check] = [m for m in sms_app.extensions["sms"].for_screening(sid) if m.kind == "next_day"]
+    [check] = [m for m in sms(sms_app).for_screening(sid) if m.kind == "next_day"]
     assert check.body.startswith("Test Clinic: le escribimos después de ayer.")
     for text in (body, check.body):
         assert not [s for s in ENGLISH if s in text]
@@ -286,12 +284,12 @@ def test_reminders_and_replies_for_a_spanish_screening_are_in_spanish(sms_app):
     done = client.get(response.headers["Location"]).get_data(as_text=True)
     assert_spanish(done)
     assert "lunes 16 de junio" in done or "de junio a las" in done
-    reminders = [m for m in sms_app.extensions["sms"].reminders() if m.sid == sid]
+    reminders = [m for m in sms(sms_app).reminders() if m.sid == sid]
     assert reminders and all(m.body.startswith("Test Clinic, recordatorio: su cita con el "
                                                "médico es el lunes 16 de junio.")
                              for m in reminders)
     assert all("Responda STOP" in m.body and "CLEARED" in m.body for m in reminders)
-    sms_app.extensions["sms"].handle_inbound(CLIENT, "cleared")
+    sms(sms_app).handle_inbound(CLIENT, "cleared")
     [ack] = _outbox(sms_app)
     assert ack.startswith("Test Clinic: gracias. Hemos detenido sus recordatorios.")
 

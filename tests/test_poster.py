@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from staff_support import PUBLIC_BASE_URL, staff_app  # noqa: F401  (fixture)
+from staff_support import PUBLIC_BASE_URL
 
 from checker.poster import qr_png, qr_svg, start_url
 
@@ -47,7 +47,7 @@ def test_svg_is_a_scalable_svg() -> None:
 
 
 @pytest.mark.parametrize("slug", ["a", "b"])
-def test_served_png_decodes_to_each_locations_url(staff_app: Flask, slug: str,  # noqa: F811
+def test_served_png_decodes_to_each_locations_url(staff_app: Flask, slug: str,
                                                   tmp_path: Path) -> None:
     response = staff_app.test_client().get(f"/poster/{slug}.png")
     assert response.status_code == 200
@@ -55,7 +55,7 @@ def test_served_png_decodes_to_each_locations_url(staff_app: Flask, slug: str,  
     assert decode(response.data, tmp_path) == f"{PUBLIC_BASE_URL}/?loc={slug}"
 
 
-def test_poster_page(staff_app: Flask) -> None:  # noqa: F811
+def test_poster_page(staff_app: Flask) -> None:
     response = staff_app.test_client().get("/poster/b")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -68,7 +68,7 @@ def test_poster_page(staff_app: Flask) -> None:  # noqa: F811
     assert "style=" not in page and "<script>" not in page  # strict CSP: no inline code
 
 
-def test_poster_svg_download(staff_app: Flask) -> None:  # noqa: F811
+def test_poster_svg_download(staff_app: Flask) -> None:
     response = staff_app.test_client().get("/poster/a.svg")
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
@@ -78,11 +78,11 @@ def test_poster_svg_download(staff_app: Flask) -> None:  # noqa: F811
 
 @pytest.mark.parametrize("path", ["/poster/nowhere", "/poster/nowhere.svg",
                                   "/poster/nowhere.png", "/clearance/nowhere", "/poster/A"])
-def test_unknown_location_is_404(staff_app: Flask, path: str) -> None:  # noqa: F811
+def test_unknown_location_is_404(staff_app: Flask, path: str) -> None:
     assert staff_app.test_client().get(path).status_code == 404
 
 
-def test_paper_choice(staff_app: Flask) -> None:  # noqa: F811
+def test_paper_choice(staff_app: Flask) -> None:
     client = staff_app.test_client()
     assert 'poster--letter' in client.get("/poster/a?paper=letter").get_data(as_text=True)
     assert 'poster--a4' in client.get("/poster/a?paper=a4").get_data(as_text=True)

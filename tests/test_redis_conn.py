@@ -8,7 +8,9 @@ import time
 import pytest
 import redis
 
-from checker.redis_conn import EmbeddedRedis, connect, redis_for
+from checker.redis_conn import connect
+from checker.settings import Settings
+from devtools.embedded_redis import EmbeddedRedis
 
 
 def test_embedded_server_starts_keeps_data_and_stops(tmp_path):
@@ -54,8 +56,11 @@ def test_long_data_dir_gets_a_short_socket_path(tmp_path):
     assert not server.socket_path.parent.exists()
 
 
-def test_redis_for_prefers_redis_url(redis_url, tmp_path):
-    client = redis_for({"REDIS_URL": redis_url, "INSTANCE_PATH": str(tmp_path / "unused")})
+def test_settings_prefer_redis_url(redis_url, tmp_path):
+    settings = Settings.from_env({"REDIS_URL": redis_url, "SECRET_KEY": "s" * 40,
+                                  "INSTANCE_PATH": str(tmp_path / "unused")})
+    assert settings.redis_url == redis_url
+    client = connect(settings.redis_url)
     assert client.ping()
     assert not (tmp_path / "unused").exists()
     client.close()
@@ -72,22 +77,18 @@ def test_dead_server_fails_fast():
     assert time.monotonic() - started < 3
 
 
-def test_redis_for_without_url_starts_one_embedded_server_per_data_dir(tmp_path):
-    from checker import redis_conn
-
+def test_without_url_development_uses_the_embedded_server_under_the_instance(tmp_path):
+    """`make run` starts the embedded server there; every process finds it without a URL."""
     data_dir = tmp_path / "instance"
-    first = redis_for({"INSTANCE_PATH": str(data_dir)})
-    second = redis_for({"INSTANCE_PATH": str(data_dir)})
+    settings = Settings.from_env({"INSTANCE_PATH": str(data_dir)})
+    server = EmbeddedRedis(data_dir).start()
+    first, second = connect(settings.redis_url), connect(settings.redis_url)
     try:
+        assert settings.redis_url == server.url == f"unix://{data_dir.resolve()}/redis.socket"
         assert first.ping() and second.ping()
-        assert first.connection_pool.connection_kwargs["path"] == \
-            second.connection_pool.connection_kwargs["path"]
-        assert (data_dir / "redis.socket").exists()
     finally:
         first.close()
         second.close()
-        with redis_conn._embedded_lock:
-            server = redis_conn._embedded.pop(data_dir.resolve())
         server.stop()
 
 

@@ -6,26 +6,23 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_security_helpers import (
-    EMERGENCY,
+from browserlike import (
     KEY_A,
-    PROCEED,
     PUBLIC_BASE_URL,
     TWILIO_TOKEN,
-    URGENT,
     answer_until_done,
-    deployed,  # noqa: F401  (fixture)
     deployed_app,
     form,
     forms,
-    sid_of,
     start,
     text,
 )
+from flows import EMERGENCY, PROCEED, URGENT, sid_of
 from twilio.request_validator import RequestValidator
 
+from checker.settings import ProductionConfigError
 from checker.web import create_app
-from checker.web.security import CSP, ProductionConfigError
+from checker.web.security import CSP
 
 HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 
@@ -52,7 +49,7 @@ def _pages(client) -> dict[str, object]:
     }
 
 
-def test_every_response_carries_the_security_headers(deployed):  # noqa: F811
+def test_every_response_carries_the_security_headers(deployed):
     client = deployed.test_client()
     for name, response in _pages(client).items():
         headers = response.headers
@@ -72,7 +69,7 @@ def test_csp_is_exactly_the_strict_policy():
                    "frame-ancestors 'none'; form-action 'self'")
 
 
-def test_hsts_only_over_https(deployed):  # noqa: F811
+def test_hsts_only_over_https(deployed):
     client = deployed.test_client()
     secure = client.get("/", base_url="https://clinic.example")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
@@ -100,7 +97,7 @@ def test_session_cookie_is_httponly_samesite_and_secure_in_production(app_config
 
 # -- CSRF ----------------------------------------------------------------------------------
 
-def test_every_form_carries_a_csrf_token_and_a_whole_screening_works_with_it(deployed):  # noqa: F811
+def test_every_form_carries_a_csrf_token_and_a_whole_screening_works_with_it(deployed):
     client = deployed.test_client()
     url = start(client)
     sid = sid_of(url)
@@ -118,7 +115,7 @@ def test_every_form_carries_a_csrf_token_and_a_whole_screening_works_with_it(dep
                 attrs
 
 
-def test_post_without_token_is_refused_readably_and_keeps_the_screening(deployed):  # noqa: F811
+def test_post_without_token_is_refused_readably_and_keeps_the_screening(deployed):
     client = deployed.test_client()
     url = start(client)
     sid = sid_of(url)
@@ -128,7 +125,7 @@ def test_post_without_token_is_refused_readably_and_keeps_the_screening(deployed
     # The same question again, the choice kept, a fresh token, nothing saved.
     assert 'data-question="emergency_now"' in page and "had expired" in page
     assert re.search(r'value="chest_pain"\s+checked', page)
-    assert deployed.extensions["clotcheck.store"].load(sid).answers == {}
+    assert deployed.extensions["clotcheck"].store.load(sid).answers == {}
     action, hidden = form(page, "data-question")
     assert client.post(action, data=hidden + [("emergency_now", "none")]).status_code == 303
 
@@ -140,14 +137,14 @@ def test_post_without_token_is_refused_readably_and_keeps_the_screening(deployed
         assert "call 911" in page  # the emergency number stays on every page
 
 
-def test_token_from_another_browser_is_refused(deployed):  # noqa: F811
+def test_token_from_another_browser_is_refused(deployed):
     mine, theirs = deployed.test_client(), deployed.test_client()
     _, hidden = form(text(theirs.get("/")), 'data-action="start"')
     mine.get("/")
     assert mine.post("/start", data=hidden).status_code == 400
 
 
-def test_https_post_without_referer_works(deployed):  # noqa: F811
+def test_https_post_without_referer_works(deployed):
     """Referrer-Policy: no-referrer means browsers send none; the token alone must suffice."""
     client = deployed.test_client()
     page = text(client.get("/", base_url="https://clinic.example"))
@@ -156,7 +153,7 @@ def test_https_post_without_referer_works(deployed):  # noqa: F811
     assert response.status_code == 303
 
 
-def test_sms_and_staff_forms_need_the_token(deployed):  # noqa: F811
+def test_sms_and_staff_forms_need_the_token(deployed):
     client = deployed.test_client()
     url = start(client)
     answer_until_done(client, url, URGENT)
@@ -175,7 +172,7 @@ def _twilio_post(client, path: str, params: dict, sign: bool):
     return client.post(path, data=params, headers=headers)
 
 
-def test_twilio_webhooks_are_exempt_from_csrf_and_rely_on_the_signature(deployed):  # noqa: F811
+def test_twilio_webhooks_are_exempt_from_csrf_and_rely_on_the_signature(deployed):
     client = deployed.test_client()
     inbound = {"From": "+12025550143", "To": "+15005550006", "Body": "STOP",
                "MessageSid": "SM" + "0" * 32}
@@ -187,7 +184,7 @@ def test_twilio_webhooks_are_exempt_from_csrf_and_rely_on_the_signature(deployed
 
 # -- body size and escaping ----------------------------------------------------------------
 
-def test_body_over_the_limit_gets_a_readable_413_and_keeps_the_screening(deployed):  # noqa: F811
+def test_body_over_the_limit_gets_a_readable_413_and_keeps_the_screening(deployed):
     client = deployed.test_client()
     url = start(client)
     sid = sid_of(url)
@@ -196,11 +193,11 @@ def test_body_over_the_limit_gets_a_readable_413_and_keeps_the_screening(deploye
     assert response.status_code == 413
     page = text(response)
     assert "too long" in page and f'href="{url}"' in page and "call 911" in page
-    assert deployed.extensions["clotcheck.store"].load(sid).answers == {}
+    assert deployed.extensions["clotcheck"].store.load(sid).answers == {}
     assert client.get(url).status_code == 200
 
 
-def test_hostile_input_is_escaped_everywhere(deployed):  # noqa: F811
+def test_hostile_input_is_escaped_everywhere(deployed):
     client = deployed.test_client()
     responses = [client.get("/?loc=" + HOSTILE), client.get("/advice?loc=" + HOSTILE),
                  client.get("/s/" + HOSTILE + "/q/emergency_now"),
@@ -257,14 +254,14 @@ def test_production_starts_with_settings_from_the_environment(app_config, clean_
     monkeypatch.setenv("ENCRYPTION_KEYS", KEY_A)
     app = create_app(config)
     assert app.config["SESSION_COOKIE_SECURE"] is True
-    assert "csrf" in app.extensions
+    assert "csrf" in app.extensions and app.config["WTF_CSRF_ENABLED"]
     assert app.test_client().get("/").status_code == 200
 
 
 def test_development_needs_no_configuration(app_config, clean_env):
     config = {k: v for k, v in app_config.items() if k != "SECRET_KEY"}
     app = create_app(config)
-    assert app.config["SECRET_KEY"] and "crypto" in app.extensions
+    assert app.config["SECRET_KEY"] and app.extensions["clotcheck"].crypto
     assert app.test_client().get("/").status_code == 200
 
 
@@ -296,13 +293,13 @@ def test_limits_can_be_switched_off_for_load_tests(app_config):
         start(client, ip="192.0.2.9")
 
 
-def test_emergency_outcome_still_shows_with_every_protection_on(deployed):  # noqa: F811
+def test_emergency_outcome_still_shows_with_every_protection_on(deployed):
     client = deployed.test_client()
     page = answer_until_done(client, start(client), EMERGENCY)
     assert 'data-outcome="emergency"' in page and 'href="tel:911"' in page
 
 
-def test_a_form_field_werkzeug_cannot_name_is_a_400_not_a_500(deployed):  # noqa: F811
+def test_a_form_field_werkzeug_cannot_name_is_a_400_not_a_500(deployed):
     from werkzeug.datastructures import MultiDict
 
     client = deployed.test_client()

@@ -9,21 +9,10 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from browserlike import KEY_A, KEY_B, answer_until_done, deployed_app, form, start, text
+from flows import MODIFIED, URGENT, sid_of
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
-from test_security_helpers import (
-    KEY_A,
-    KEY_B,
-    MODIFIED,
-    URGENT,
-    answer_until_done,
-    deployed,  # noqa: F401  (fixture)
-    deployed_app,
-    form,
-    sid_of,
-    start,
-    text,
-)
 
 from checker.crypto import Crypto, CryptoError, DecryptError, key_id, new_key, parse_keys
 from checker.questionnaire import QUESTIONS
@@ -37,7 +26,7 @@ SECRETS = sorted({o.code for q in QUESTIONS for o in q.options if len(o.code) >=
 
 
 def raw_screening(app, sid: str) -> dict[str, str]:
-    store = app.extensions["clotcheck.store"]
+    store = app.extensions["clotcheck"].store
     return {k.decode(): v.decode() for k, v in store.redis.hgetall(store.key(sid)).items()}
 
 
@@ -79,7 +68,7 @@ def test_bad_keys_are_reported_without_their_value():
 
 # -- at rest in Redis ----------------------------------------------------------------------
 
-def test_no_answer_appears_in_plaintext_in_redis(deployed):  # noqa: F811
+def test_no_answer_appears_in_plaintext_in_redis(deployed):
     client = deployed.test_client()
     url = start(client)
     sid = sid_of(url)
@@ -92,12 +81,12 @@ def test_no_answer_appears_in_plaintext_in_redis(deployed):  # noqa: F811
     assert found == [], found
     assert "modified" not in blob and "light_pressure" not in blob
     # ... and so is every screening hash under the prefix.
-    store = deployed.extensions["clotcheck.store"]
+    store = deployed.extensions["clotcheck"].store
     for key in store.redis.scan_iter(match=f"{store.prefix}*:screening"):
         values = b" ".join(store.redis.hvals(key)).decode(errors="replace")
         assert not [s for s in SECRETS if s in values], key
     # The stored tokens really hold the answers.
-    crypto = deployed.extensions["crypto"]
+    crypto = deployed.extensions["clotcheck"].crypto
     assert "anticoagulant" in crypto.decrypt(raw["answers"], f"{sid}:answers")
 
 
@@ -128,11 +117,11 @@ def test_rotated_key_still_reads_old_screenings_and_rewrites_with_the_new_key(ap
     assert only_new.get(url2).status_code == 404
 
 
-def test_a_token_copied_to_another_screening_does_not_decrypt(deployed):  # noqa: F811
+def test_a_token_copied_to_another_screening_does_not_decrypt(deployed):
     client = deployed.test_client()
     first, second = start(client), start(client)
     answer_until_done(client, first, URGENT)
-    store = deployed.extensions["clotcheck.store"]
+    store = deployed.extensions["clotcheck"].store
     stolen = store.redis.hget(store.key(sid_of(first)), "answers")
     store.redis.hset(store.key(sid_of(second)), "answers", stolen)
     assert client.get(second).status_code == 404
@@ -166,10 +155,10 @@ class AccessLog:
         return [body]
 
 
-def test_nothing_clinical_or_personal_in_any_log(deployed, caplog):  # noqa: F811
+def test_nothing_clinical_or_personal_in_any_log(deployed, caplog):
     caplog.set_level(logging.DEBUG)
     AccessLog(deployed, caplog.handler)
-    accounts = deployed.extensions["clotcheck.staff"]
+    accounts = deployed.extensions["clotcheck"].staff
     accounts.add("alice", PASSWORD)
     client = deployed.test_client()
     # An urgent screening, a text to a phone number (good and bad forms), a reply from the

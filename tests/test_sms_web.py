@@ -6,66 +6,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import pytest
-from fake_twilio import Clock, delete_sms_keys
-from rq import SimpleWorker
+from flows import DEFER, URGENT, finish
+from sms_support import CLIENT, STAFF, run_worker, sms
 
+from checker.finishes import FinishedScreening
 from checker.outcome import Level, Outcome
-from checker.sms.records import State
-from checker.store import FinishedScreening
-
-STAFF = "+12025550100"
-CLIENT = "+12025550143"
-NY = "America/New_York"
-URGENT = {"emergency_now": ["none"], "emergency_recent": "yes"}
-DEFER = {"emergency_now": ["none"], "emergency_recent": "no", "limb_symptoms": ["none"],
-         "clot_history": "being_checked", "vein_conditions": ["none"], "medicines": ["none"],
-         "recent_events": ["none"], "long_term_factors": ["none"]}
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2031, 6, 10, 19, 0, tzinfo=UTC))  # 15:00 in New York
-
-
-@pytest.fixture
-def sms_app(app_config, redis_url, key_prefix, redis_client, clock):
-    from checker.web import create_app
-
-    app = create_app({**app_config, "STAFF_ALERT_NUMBERS": STAFF, "CLINIC_TIMEZONE": NY,
-                      "SMS_CLOCK": clock, "PUBLIC_BASE_URL": "https://clinic.example",
-                      "TWILIO_AUTH_TOKEN": "t" * 32})
-    yield app
-    delete_sms_keys(redis_url, key_prefix)
-
-
-@pytest.fixture
-def web(sms_app):
-    return sms_app.test_client()
-
-
-def sms(app):
-    return app.extensions["sms"]
-
-
-def run_worker(app) -> None:
-    core = sms(app).core
-    SimpleWorker([core.queue], connection=core.redis).work(burst=True)
-
-
-def finish(web, answers: dict) -> str:
-    url = web.post("/start", data={"loc": "main"}).headers["Location"]
-    for _ in range(25):
-        if url.endswith("/outcome"):
-            return re.search(r"/s/([^/]+)/", url).group(1)
-        if url.endswith("/check"):
-            response = web.post(url)
-        else:
-            qid = url.rsplit("/", 1)[1]
-            response = web.post(url, data={qid: answers[qid]})
-        assert response.status_code == 303, response.data[:300]
-        url = response.headers["Location"]
-    raise AssertionError("flow did not end")
+from checker.sms.messages import State
 
 
 def test_urgent_client_gets_the_advice_text_and_staff_an_alert(sms_app, web):
@@ -100,8 +46,8 @@ def test_bad_input_is_kept_and_explained_with_400(sms_app, web):
     abroad = web.post(f"/s/{sid}/text-advice", data={"phone": "+44 7911 123456",
                                                      "consent": "yes"})
     assert abroad.status_code == 400 and b"only send texts to numbers in US" in abroad.data
-    assert sms(sms_app).store.recent() == [] or all(
-        m.kind == "alert" for m in sms(sms_app).store.recent())
+    assert sms(sms_app).records.recent() == [] or all(
+        m.kind == "alert" for m in sms(sms_app).records.recent())
 
 
 def test_advice_is_not_offered_for_other_levels(sms_app, web):
@@ -134,12 +80,12 @@ def test_staff_alerts_are_capped_per_hour_with_one_summary(sms_app, clock):
     for n in range(13):
         service.on_screening_finished(FinishedScreening(
             f"sid{n:02d}", f"ACD{n:03d}", outcome, "main", clock(), 2))
-    kinds = [m.kind for m in service.store.recent(50)]
+    kinds = [m.kind for m in service.records.recent(50)]
     assert kinds.count("alert") == 10 and kinds.count("alert_summary") == 1
     clock.advance(hours=1)
     service.on_screening_finished(FinishedScreening("late", "ACD999", outcome, "main",
                                                     clock(), 2))
-    assert [m.kind for m in service.store.recent(50)].count("alert") == 11
+    assert [m.kind for m in service.records.recent(50)].count("alert") == 11
 
 
 def test_no_alert_for_proceed_or_modified(sms_app, clock):
@@ -147,7 +93,7 @@ def test_no_alert_for_proceed_or_modified(sms_app, clock):
     for level in (Level.PROCEED, Level.MODIFIED):
         service.on_screening_finished(FinishedScreening(
             "s", "ACDEFG", Outcome(level, (), (), (), "1"), "main", clock(), 2))
-    assert service.store.recent() == []
+    assert service.records.recent() == []
 
 
 def test_reminders_every_4_weeks_respect_quiet_hours_and_arrive_via_sweep(sms_app, web,
@@ -166,7 +112,7 @@ def test_reminders_every_4_weeks_respect_quiet_hours_and_arrive_via_sweep(sms_ap
     run_worker(sms_app)
     assert not [i for i in sms(sms_app).outbox() if i["to"] == CLIENT]  # nothing due yet
     clock.now = datetime(2031, 7, 9, 13, 1, tzinfo=UTC)  # 09:01 New York: first one is due
-    report = sms(sms_app).core.sweep()
+    report = sms(sms_app).dispatcher.sweep()
     assert report.enqueued == 1
     run_worker(sms_app)
     [sent] = [i for i in sms(sms_app).outbox() if i["to"] == CLIENT]
@@ -226,7 +172,7 @@ def test_daily_cap_per_phone_number_across_screenings_and_addresses(sms_app, clo
     assert re.search(r'name="next_day"[^>]*checked', page)
     client_kinds = ("guidance", "next_day")
     assert [m.kind for m in service.for_screening(sids[3]) if m.kind in client_kinds] == []
-    assert len(service.store.keys_for_phone(CLIENT)) == 6  # 3 screenings x (advice + check)
+    assert len(service.records.keys_for_phone(CLIENT)) == 6  # 3 screenings x (advice + check)
 
     # The cap is per number: the same screening may still text another number ...
     assert web.post(f"/s/{sids[3]}/text-advice", data={"phone": "+12025550150",

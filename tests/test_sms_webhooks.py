@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fake_twilio import Clock, delete_sms_keys  # noqa: F401
-from test_sms_web import CLIENT, DEFER, clock, finish, run_worker, sms, sms_app, web  # noqa: F401
+from flows import DEFER, finish
+from sms_support import CLIENT, run_worker, sms
 from twilio.request_validator import RequestValidator
 
-from checker.sms.records import Message, State
+from checker.sms.messages import Message, State
 
 TOKEN = "t" * 32
 BASE = "https://clinic.example"
 
 
-def post(web, path: str, data: dict, signature: str | None = "sign"):  # noqa: F811
+def post(web, path: str, data: dict, signature: str | None = "sign"):
     headers = {}
     if signature == "sign":
         signature = RequestValidator(TOKEN).compute_signature(BASE + path, data)
@@ -24,13 +24,13 @@ def post(web, path: str, data: dict, signature: str | None = "sign"):  # noqa: F
     return web.post(path, data=data, headers=headers)
 
 
-def reply(web, body: str, phone: str = CLIENT):  # noqa: F811
+def reply(web, body: str, phone: str = CLIENT):
     return post(web, "/sms/inbound", {"From": phone, "To": "+15005550006", "Body": body,
                                       "MessageSid": "SM" + "1" * 32})
 
 
 @pytest.fixture
-def with_reminders(sms_app, web):  # noqa: F811
+def with_reminders(sms_app, web):
     sid = finish(web, DEFER)
     assert web.post(f"/s/{sid}/reminders", data={"phone": CLIENT, "consent": "yes",
                                                  "plan": "2w", "count": "3"}).status_code == 303
@@ -38,7 +38,7 @@ def with_reminders(sms_app, web):  # noqa: F811
 
 
 @pytest.mark.parametrize("signature", [None, "", "forged", "sign-other-url"])
-def test_bad_or_missing_signature_is_403_and_changes_nothing(sms_app, web, with_reminders,  # noqa: F811
+def test_bad_or_missing_signature_is_403_and_changes_nothing(sms_app, web, with_reminders,
                                                              signature):
     data = {"From": CLIENT, "Body": "STOP"}
     if signature == "sign-other-url":
@@ -46,24 +46,24 @@ def test_bad_or_missing_signature_is_403_and_changes_nothing(sms_app, web, with_
     assert post(web, "/sms/inbound", data, signature).status_code == 403
     assert post(web, "/sms/status", {"MessageSid": "SMx", "MessageStatus": "delivered"},
                 signature).status_code == 403
-    assert not sms(sms_app).store.opted_out(CLIENT)
+    assert not sms(sms_app).opted_out(CLIENT)
     assert len(sms(sms_app).reminders()) == 3
 
 
-def test_stop_opts_out_and_cancels_everything_then_start_opts_in(sms_app, web,  # noqa: F811
+def test_stop_opts_out_and_cancels_everything_then_start_opts_in(sms_app, web,
                                                                  with_reminders):
     response = reply(web, "  stop ")
     assert response.status_code == 200 and b"<Response>" in response.data
-    assert sms(sms_app).store.opted_out(CLIENT)
+    assert sms(sms_app).opted_out(CLIENT)
     assert sms(sms_app).reminders() == []
     again = web.post(f"/s/{with_reminders}/reminders", data={
         "phone": CLIENT, "consent": "yes", "plan": "4w", "count": "1"})
     assert again.status_code == 400 and b"asked us not to text" in again.data
     assert reply(web, "START").status_code == 200
-    assert not sms(sms_app).store.opted_out(CLIENT)
+    assert not sms(sms_app).opted_out(CLIENT)
 
 
-def test_cleared_stops_reminders_notes_the_check_in_and_confirms(sms_app, web,  # noqa: F811
+def test_cleared_stops_reminders_notes_the_check_in_and_confirms(sms_app, web,
                                                                 with_reminders):
     assert reply(web, "Cleared!").status_code == 200
     assert sms(sms_app).reminders() == []
@@ -73,7 +73,7 @@ def test_cleared_stops_reminders_notes_the_check_in_and_confirms(sms_app, web,  
     assert "stopped your reminders" in ack["body"]
 
 
-def test_help_and_other_words_get_at_most_one_help_text_a_day(sms_app, web, clock):  # noqa: F811
+def test_help_and_other_words_get_at_most_one_help_text_a_day(sms_app, web, clock):
     for body in ("HELP", "what is this?", "INFO"):
         assert reply(web, body).status_code == 200
     run_worker(sms_app)
@@ -84,12 +84,12 @@ def test_help_and_other_words_get_at_most_one_help_text_a_day(sms_app, web, cloc
     assert len([i for i in sms(sms_app).outbox() if i["to"] == CLIENT]) == 2
 
 
-def test_status_callbacks_never_move_backwards(sms_app, web, clock):  # noqa: F811
+def test_status_callbacks_never_move_backwards(sms_app, web, clock):
     service = sms(sms_app)
-    service.core.schedule(Message(key="guidance:x:1", kind="guidance", to=CLIENT, body="b",
+    service.dispatcher.schedule(Message(key="guidance:x:1", kind="guidance", to=CLIENT, body="b",
                                   due=clock()))
     run_worker(sms_app)
-    record = service.store.get("guidance:x:1")
+    record = service.records.get("guidance:x:1")
     assert record.state == State.SENT
 
     def status(value: str, **extra: str):
@@ -99,22 +99,22 @@ def test_status_callbacks_never_move_backwards(sms_app, web, clock):  # noqa: F8
     assert status("delivered").status_code == 204
     assert status("sent").status_code == 204  # late and out of order
     assert status("undelivered", ErrorCode="30003").status_code == 204
-    record = service.store.get("guidance:x:1")
+    record = service.records.get("guidance:x:1")
     assert record.state == State.DELIVERED and record.twilio_status == "delivered"
     assert post(web, "/sms/status", {"MessageSid": "SMunknown",
                                      "MessageStatus": "failed"}).status_code == 204
 
 
-def test_failed_with_21610_status_records_the_opt_out(sms_app, web, clock):  # noqa: F811
+def test_failed_with_21610_status_records_the_opt_out(sms_app, web, clock):
     service = sms(sms_app)
-    service.core.schedule(Message(key="guidance:y:1", kind="guidance", to=CLIENT, body="b",
+    service.dispatcher.schedule(Message(key="guidance:y:1", kind="guidance", to=CLIENT, body="b",
                                   due=clock()))
-    service.core.schedule(Message(key="reminder:y:1", kind="reminder", to=CLIENT, body="r",
+    service.dispatcher.schedule(Message(key="reminder:y:1", kind="reminder", to=CLIENT, body="r",
                                   due=clock() + timedelta(days=3)))
     run_worker(sms_app)
-    sid = service.store.get("guidance:y:1").provider_id
+    sid = service.records.get("guidance:y:1").provider_id
     post(web, "/sms/status", {"MessageSid": sid, "MessageStatus": "failed",
                               "ErrorCode": "21610"})
-    assert service.store.get("guidance:y:1").state == State.FAILED
-    assert service.store.opted_out(CLIENT)
-    assert service.store.get("reminder:y:1").state == State.CANCELLED
+    assert service.records.get("guidance:y:1").state == State.FAILED
+    assert service.opted_out(CLIENT)
+    assert service.records.get("reminder:y:1").state == State.CANCELLED

@@ -14,16 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import redis
-from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, fake_twilio, sms_prefix  # noqa: F401
+from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 from rq.job import Job, JobStatus
+from sms_support import dispatcher
 
 from checker.crypto import new_key
-from checker.sms.core import SmsCore
-from checker.sms.keys import key_settings, sms_keys
-from checker.sms.records import Message, State
+from checker.sms.dispatch import Dispatcher
+from checker.sms.messages import Message, State
 from checker.sms.schedule import utc_now
-from checker.sms.settings import SmsSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 LOST = "+12025550143"
@@ -31,7 +29,7 @@ LATER = "+12025550144"
 
 
 @pytest.fixture
-def worker_env(redis_url, sms_prefix, fake_twilio) -> dict[str, str]:  # noqa: F811
+def worker_env(redis_url, sms_prefix, fake_twilio) -> dict[str, str]:
     return {**os.environ, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": sms_prefix,
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_URL": fake_twilio.url,
@@ -40,13 +38,10 @@ def worker_env(redis_url, sms_prefix, fake_twilio) -> dict[str, str]:  # noqa: F
 
 
 @pytest.fixture
-def core(worker_env) -> SmsCore:
-    """This process's side (real clock, the worker's keys): records and jobs as the web app
-    would write them."""
-    settings = SmsSettings.from_config({}, worker_env)
-    crypto, tagger = sms_keys(key_settings({}, worker_env))
-    return SmsCore(redis.Redis.from_url(worker_env["REDIS_URL"]), settings, utc_now,
-                   crypto=crypto, tagger=tagger)
+def core(worker_env) -> Dispatcher:
+    """This process's side (real clock, the worker's settings and keys): records and jobs as
+    the web app would write them."""
+    return dispatcher(worker_env)
 
 
 def start_worker(env: dict[str, str], *flags: str) -> subprocess.Popen:
@@ -84,13 +79,13 @@ def wait_for(done: Callable[[], bool], seconds: float) -> bool:
     return done()
 
 
-def lose_job(core: SmsCore, message: Message) -> None:
+def lose_job(core: Dispatcher, message: Message) -> None:
     """As if Redis lost the RQ job (restart without AOF, a deleted queue): only the record
     is left."""
     Job.fetch(core.job_id(message.key), connection=core.redis).delete()
 
 
-def sweep_results(core: SmsCore) -> list[dict]:
+def sweep_results(core: Dispatcher) -> list[dict]:
     """What the sweeps the worker ran on its own reported."""
     pattern = f"rq:job:{core.sweep_job_id(utc_now()).rsplit('-', 1)[0]}-*"
     results = []
@@ -102,7 +97,7 @@ def sweep_results(core: SmsCore) -> list[dict]:
 
 
 def test_the_workers_own_sweep_sends_a_due_text_whose_job_was_lost(core, worker_env,
-                                                                   fake_twilio):  # noqa: F811
+                                                                   fake_twilio):
     now = utc_now()
     # Due a minute ago (older than the sweep's grace), and a reminder due tomorrow: both jobs lost.
     lost = Message(key="guidance:s1:a", kind="guidance", to=LOST, body="Advice",
@@ -116,13 +111,13 @@ def test_the_workers_own_sweep_sends_a_due_text_whose_job_was_lost(core, worker_
 
     worker = start_worker(worker_env)
     try:
-        sent = wait_for(lambda: core.store.state(lost.key) == State.SENT, 15)
+        sent = wait_for(lambda: core.messages.state(lost.key) == State.SENT, 15)
     finally:
         log = stop(worker)
     assert sent, log[-3000:]
     assert fake_twilio.violations == []
     assert len(fake_twilio.sent_to(LOST)) == 1 and fake_twilio.sent_to(LATER) == []
-    assert core.store.state(later.key) == State.SCHEDULED  # the sweep never sends early
+    assert core.messages.state(later.key) == State.SCHEDULED  # the sweep never sends early
     assert any(result["enqueued"] >= 1 for result in sweep_results(core)), log[-3000:]
     # The sweep keeps itself going: the next one waits on the scheduler.
     assert any("-sms-sweep-" in job_id
@@ -130,7 +125,7 @@ def test_the_workers_own_sweep_sends_a_due_text_whose_job_was_lost(core, worker_
 
 
 def test_one_worker_sends_every_text_once_over_one_connection(core, worker_env,
-                                                              fake_twilio):  # noqa: F811
+                                                              fake_twilio):
     numbers = [f"+120255501{n:02d}" for n in range(12)]
     for n, number in enumerate(numbers):
         core.schedule(Message(key=f"guidance:s{n}:a", kind="guidance", to=number, body="Advice",
@@ -141,5 +136,5 @@ def test_one_worker_sends_every_text_once_over_one_connection(core, worker_env,
     # The worker keeps its twilio client and HTTP session across jobs: one kept-alive
     # connection instead of one per text (a forked work horse per job cannot keep one).
     assert len(set(fake_twilio.connections)) == 1
-    assert {core.store.state(f"guidance:s{n}:a") for n in range(12)} == {State.SENT}
+    assert {core.messages.state(f"guidance:s{n}:a") for n in range(12)} == {State.SENT}
 

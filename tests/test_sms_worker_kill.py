@@ -17,15 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import redis
-from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, Clock, fake_twilio, sms_prefix  # noqa: F401
+from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 from rq import SimpleWorker
+from sms_support import Clock, dispatcher
 
 from checker.crypto import new_key
-from checker.sms.core import SmsCore, install
-from checker.sms.keys import key_settings, sms_keys
-from checker.sms.records import Message, State
-from checker.sms.settings import SmsSettings
+from checker.sms.messages import Message, State
 
 ROOT = Path(__file__).resolve().parent.parent
 HELD = "+12025550143"
@@ -66,7 +63,7 @@ def socket_owner(port: int, pids: list[int]) -> int | None:
 
 
 @pytest.mark.parametrize("fork", [False, True], ids=["in-process", "work-horse"])
-def test_worker_killed_mid_send_never_sends_twice(redis_url, sms_prefix, fake_twilio,  # noqa: F811
+def test_worker_killed_mid_send_never_sends_twice(redis_url, sms_prefix, fake_twilio,
                                                   fork):
     env = {**os.environ, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": sms_prefix,
            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
@@ -75,12 +72,8 @@ def test_worker_killed_mid_send_never_sends_twice(redis_url, sms_prefix, fake_tw
            # The worker reads the records this process encrypts: same keys, from its env.
            "SECRET_KEY": "worker-kill-test", "ENCRYPTION_KEYS": new_key()}
     clock = Clock(datetime.now(UTC))
-    settings = SmsSettings.from_config({}, env)
-    assert settings.twilio_configured and settings.prefix == sms_prefix
-    crypto, tagger = sms_keys(key_settings({}, env))
-    core = SmsCore(redis.Redis.from_url(redis_url), settings, clock, crypto=crypto,
-                   tagger=tagger)
-    install(core)
+    core = dispatcher(env, clock)
+    assert core.settings.twilio_configured and core.settings.prefix == sms_prefix
     fake_twilio.hold_numbers.add(HELD)  # Twilio "receives" the request but does not answer
     core.schedule(Message(key="guidance:k:1", kind="guidance", to=HELD, body="Advice",
                           due=clock()))
@@ -103,10 +96,10 @@ def test_worker_killed_mid_send_never_sends_twice(redis_url, sms_prefix, fake_tw
         worker.stderr.close()  # type: ignore[union-attr]
     fake_twilio.hold_released.set()
     time.sleep(0.2)  # a surviving horse would record "sent" now
-    assert core.store.get("guidance:k:1").state == State.CLAIMED
+    assert core.messages.get("guidance:k:1").state == State.CLAIMED
 
     # A new worker (and the job, re-enqueued as RQ or the sweep would) cannot send it again.
-    core.enqueue(core.store.get("guidance:k:1"))
+    core.enqueue(core.messages.get("guidance:k:1"))
     core.schedule(Message(key="guidance:k:2", kind="guidance", to=OTHER, body="Advice",
                           due=clock()))
     SimpleWorker([core.queue], connection=core.redis).work(burst=True)
@@ -115,9 +108,9 @@ def test_worker_killed_mid_send_never_sends_twice(redis_url, sms_prefix, fake_tw
 
     # Once the claim outlives any possible send, the sweep shows it to staff as unknown.
     assert core.sweep().marked_unknown == 0
-    clock.advance(seconds=settings.claim_lease + 60)
+    clock.advance(seconds=core.settings.claim_lease + 60)
     assert core.sweep().marked_unknown == 1
-    record = core.store.get("guidance:k:1")
+    record = core.messages.get("guidance:k:1")
     assert record.state == State.UNKNOWN and "check with the person" in record.error
     SimpleWorker([core.queue], connection=core.redis).work(burst=True)
     assert len(fake_twilio.received) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 from flask import Flask
-from staff_support import PASSWORD, staff_app  # noqa: F401  (fixture)
+from staff_support import PASSWORD
 
 from checker.staff import StaffAccounts, StaffError
 
@@ -49,7 +49,7 @@ def test_rejects_bad_accounts(accounts: StaffAccounts, username: str, password: 
     assert accounts.usernames() == []
 
 
-def test_cli_add_from_stdin_list_remove(staff_app: Flask) -> None:  # noqa: F811
+def test_cli_add_from_stdin_list_remove(staff_app: Flask) -> None:
     runner = staff_app.test_cli_runner()
     result = runner.invoke(args=["staff", "add", "alice"], input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
@@ -57,7 +57,7 @@ def test_cli_add_from_stdin_list_remove(staff_app: Flask) -> None:  # noqa: F811
     result = runner.invoke(args=["staff", "add", "bob", "--password-stdin"],
                            input="another long password\n")
     assert result.exit_code == 0, result.output
-    accounts = staff_app.extensions["clotcheck.staff"]
+    accounts = staff_app.extensions["clotcheck"].staff
     assert accounts.verify("alice", PASSWORD) is not None
     assert accounts.verify("bob", "another long password") is not None
     assert runner.invoke(args=["staff", "list"]).output.split() == ["alice", "bob"]
@@ -66,7 +66,7 @@ def test_cli_add_from_stdin_list_remove(staff_app: Flask) -> None:  # noqa: F811
     assert runner.invoke(args=["staff", "list"]).output.split() == ["alice"]
 
 
-def test_cli_errors_are_readable(staff_app: Flask) -> None:  # noqa: F811
+def test_cli_errors_are_readable(staff_app: Flask) -> None:
     runner = staff_app.test_cli_runner()
     result = runner.invoke(args=["staff", "add", "alice"], input="short\n")
     assert result.exit_code == 1 and "at least 12 characters" in result.output

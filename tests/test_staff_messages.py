@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
-import pytest
-from fake_twilio import Clock, delete_sms_keys
-from rq import SimpleWorker
+from flows import URGENT
+from sms_support import run_worker
 from staff_support import csrf_token, sign_in
 
-URGENT = {"emergency_now": ["none"], "emergency_recent": "yes"}
 
-
-@pytest.fixture
-def sms_staff_app(app_config, redis_url, key_prefix, redis_client):
-    from checker.web import create_app
-
-    app = create_app({**app_config, "STAFF_ALERT_NUMBERS": "+12025550100",
-                      "SMS_CLOCK": Clock(datetime(2031, 6, 10, 19, 0, tzinfo=UTC)),
-                      "PUBLIC_BASE_URL": "https://clinic.example",
-                      "TWILIO_AUTH_TOKEN": "t" * 32})
-    yield app
-    delete_sms_keys(redis_url, key_prefix)
-
-
-def test_messages_reminders_and_cancel(sms_staff_app) -> None:
-    client = sms_staff_app.test_client()
+def test_messages_reminders_and_cancel(sms_app) -> None:
+    client = sms_app.test_client()
     url = client.post("/start", data={"loc": "main",
                                       "csrf_token": csrf_token(client)}).headers["Location"]
     while not url.endswith("/outcome"):
@@ -36,11 +20,10 @@ def test_messages_reminders_and_cancel(sms_staff_app) -> None:
     response = client.post(f"/s/{sid}/text-advice", data={
         "phone": "(202) 555-0143", "consent": "yes", "next_day": "yes"})
     assert response.status_code == 303
-    core = sms_staff_app.extensions["sms"].core
-    SimpleWorker([core.queue], connection=core.redis).work(burst=True)
+    run_worker(sms_app)
 
-    staff = sms_staff_app.test_client()
-    sign_in(staff, sms_staff_app)
+    staff = sms_app.test_client()
+    sign_in(staff, sms_app)
     page = staff.get("/staff/messages").get_data(as_text=True)
     assert "Reminders waiting to be sent" in page and "2031-06-11 10:00" in page
     assert "+1 ••• ••• 0143" in page and "+12025550143" not in page  # masked

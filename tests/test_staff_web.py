@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from staff_support import (  # noqa: F401  (staff_app is a fixture)
+from staff_support import (
     EMERGENCY_ANSWERS,
     MODIFIED_ANSWERS,
     PASSWORD,
     add_staff,
+    board_day,
     csrf_token,
     finish_screening,
     sign_in,
-    staff_app,
 )
 
 from checker.checkins import local_day
@@ -26,18 +26,18 @@ from checker.wording import FLAG_TEXT
 
 
 @pytest.fixture
-def client(staff_app: Flask) -> FlaskClient:  # noqa: F811
+def client(staff_app: Flask) -> FlaskClient:
     return staff_app.test_client()
 
 
 @pytest.fixture
-def staff(staff_app: Flask, client: FlaskClient) -> FlaskClient:  # noqa: F811
+def staff(staff_app: Flask, client: FlaskClient) -> FlaskClient:
     sign_in(client, staff_app)
     return client
 
 
 def today(app: Flask, slug: str) -> str:
-    return local_day(datetime.now(UTC), app.extensions["locations"].get(slug).tz)
+    return local_day(datetime.now(UTC), app.extensions["clotcheck"].locations.get(slug).tz)
 
 
 def board_page(client: FlaskClient, slug: str) -> str:
@@ -47,13 +47,13 @@ def board_page(client: FlaskClient, slug: str) -> str:
 
 
 def only_checkin(app: Flask, slug: str):
-    [checkin] = app.extensions["clotcheck.checkins"].day(slug, today(app, slug))
+    [checkin] = board_day(app, slug, today(app, slug))
     return checkin
 
 
 # -- access control -----------------------------------------------------------------------
 
-def test_every_staff_route_turns_away_a_signed_out_browser(staff_app: Flask,  # noqa: F811
+def test_every_staff_route_turns_away_a_signed_out_browser(staff_app: Flask,
                                                           client: FlaskClient) -> None:
     code = finish_screening(staff_app.test_client(), "a", MODIFIED_ANSWERS)
     checkin = only_checkin(staff_app, "a")
@@ -83,7 +83,7 @@ def test_every_staff_route_turns_away_a_signed_out_browser(staff_app: Flask,  # 
             # No check-in data (the id may only appear in the requested URL, echoed back).
             assert code not in body and FLAG_TEXT["light_pressure"] not in body
             checked += 1
-    after = staff_app.extensions["clotcheck.checkins"].get(checkin.id)
+    after = staff_app.extensions["clotcheck"].checkins.get(checkin.id)
     assert after.seen_at is None and after.clearance is None  # no action got through
     assert checked >= 8
 
@@ -96,7 +96,7 @@ def test_client_flow_needs_no_sign_in(client: FlaskClient) -> None:
 
 # -- sign-in ------------------------------------------------------------------------------
 
-def test_sign_in_and_out(staff_app: Flask, client: FlaskClient) -> None:  # noqa: F811
+def test_sign_in_and_out(staff_app: Flask, client: FlaskClient) -> None:
     add_staff(staff_app)
     response = client.get("/staff/board/b")
     assert response.headers["Location"] == "/staff/sign-in?next=/staff/board/b"
@@ -116,7 +116,7 @@ def csrf_token_signed_in(client: FlaskClient) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-def test_wrong_password_keeps_username_and_says_so(staff_app: Flask,  # noqa: F811
+def test_wrong_password_keeps_username_and_says_so(staff_app: Flask,
                                                   client: FlaskClient) -> None:
     add_staff(staff_app)
     response = client.post("/staff/sign-in", data={
@@ -130,7 +130,7 @@ def test_wrong_password_keeps_username_and_says_so(staff_app: Flask,  # noqa: F8
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/staff/",
                                     "/elsewhere", "/staff/\\evil"])
-def test_no_open_redirect_after_sign_in(staff_app: Flask, client: FlaskClient,  # noqa: F811
+def test_no_open_redirect_after_sign_in(staff_app: Flask, client: FlaskClient,
                                         target: str) -> None:
     add_staff(staff_app)
     response = client.post("/staff/sign-in", data={
@@ -139,7 +139,7 @@ def test_no_open_redirect_after_sign_in(staff_app: Flask, client: FlaskClient,  
     assert response.headers["Location"] == "/staff/"
 
 
-def test_session_cookie_is_httponly_samesite_and_rotated(staff_app: Flask,  # noqa: F811
+def test_session_cookie_is_httponly_samesite_and_rotated(staff_app: Flask,
                                                          client: FlaskClient) -> None:
     add_staff(staff_app)
     token = csrf_token(client)
@@ -163,18 +163,18 @@ def test_secure_cookie_is_configurable(app_config: dict, redis_client) -> None:
     assert "Secure" in response.headers["Set-Cookie"]
 
 
-def test_removed_account_or_reset_password_ends_the_session(staff_app: Flask,  # noqa: F811
+def test_removed_account_or_reset_password_ends_the_session(staff_app: Flask,
                                                              staff: FlaskClient) -> None:
     assert staff.get("/staff/board/a").status_code == 200
-    staff_app.extensions["clotcheck.staff"].add("alice", "a brand new password", replace=True)
+    staff_app.extensions["clotcheck"].staff.add("alice", "a brand new password", replace=True)
     assert staff.get("/staff/board/a").status_code == 303
     sign_in(staff, staff_app, password="a brand new password")
     assert staff.get("/staff/board/a").status_code == 200
-    staff_app.extensions["clotcheck.staff"].remove("alice")
+    staff_app.extensions["clotcheck"].staff.remove("alice")
     assert staff.get("/staff/board/a").status_code == 303
 
 
-def test_sign_in_form_needs_csrf_token(staff_app: Flask, client: FlaskClient) -> None:  # noqa: F811
+def test_sign_in_form_needs_csrf_token(staff_app: Flask, client: FlaskClient) -> None:
     add_staff(staff_app)
     response = client.post("/staff/sign-in", data={"username": "alice", "password": PASSWORD})
     assert response.status_code == 400
@@ -191,7 +191,7 @@ def attempt(client: FlaskClient, username: str, password: str, ip: str) -> int:
                        environ_base={"REMOTE_ADDR": ip}).status_code
 
 
-def test_failed_sign_ins_are_rate_limited_per_ip(staff_app: Flask,  # noqa: F811
+def test_failed_sign_ins_are_rate_limited_per_ip(staff_app: Flask,
                                                  client: FlaskClient, redis_client,
                                                  key_prefix: str) -> None:
     add_staff(staff_app)
@@ -209,7 +209,7 @@ def test_failed_sign_ins_are_rate_limited_per_ip(staff_app: Flask,  # noqa: F811
     assert list(redis_client.scan_iter(match=f"{key_prefix}limits*"))
 
 
-def test_failed_sign_ins_are_rate_limited_per_username(staff_app: Flask,  # noqa: F811
+def test_failed_sign_ins_are_rate_limited_per_username(staff_app: Flask,
                                                        client: FlaskClient) -> None:
     add_staff(staff_app)
     for i in range(5):
@@ -218,7 +218,7 @@ def test_failed_sign_ins_are_rate_limited_per_username(staff_app: Flask,  # noqa
     assert attempt(client, "bob", "wrong password!", "10.0.1.99") == 422
 
 
-def test_successful_sign_ins_do_not_count(staff_app: Flask, client: FlaskClient) -> None:  # noqa: F811
+def test_successful_sign_ins_do_not_count(staff_app: Flask, client: FlaskClient) -> None:
     add_staff(staff_app)
     for _ in range(7):  # a fresh browser each time (a signed-in one skips the form)
         assert attempt(staff_app.test_client(), "alice", PASSWORD, "10.0.2.1") == 303
@@ -226,7 +226,7 @@ def test_successful_sign_ins_do_not_count(staff_app: Flask, client: FlaskClient)
 
 # -- board --------------------------------------------------------------------------------
 
-def test_two_locations_end_to_end(staff_app: Flask, staff: FlaskClient) -> None:  # noqa: F811
+def test_two_locations_end_to_end(staff_app: Flask, staff: FlaskClient) -> None:
     """Scan each location's poster, finish, and see each check-in on its own board only."""
     clients = staff_app.test_client(), staff_app.test_client()
     code_a = finish_screening(clients[0], "a", EMERGENCY_ANSWERS)
@@ -242,7 +242,7 @@ def test_two_locations_end_to_end(staff_app: Flask, staff: FlaskClient) -> None:
     assert index.count("1 check-in today") == 2
 
 
-def test_board_newest_first_and_retention_note(staff_app: Flask,  # noqa: F811
+def test_board_newest_first_and_retention_note(staff_app: Flask,
                                                staff: FlaskClient) -> None:
     first = finish_screening(staff_app.test_client(), "a", MODIFIED_ANSWERS)
     second = finish_screening(staff_app.test_client(), "a", EMERGENCY_ANSWERS)
@@ -255,7 +255,7 @@ def test_board_newest_first_and_retention_note(staff_app: Flask,  # noqa: F811
     assert 'hx-trigger="every 5s"' in page and "style=" not in page
 
 
-def test_board_poll_returns_only_the_table(staff_app: Flask, staff: FlaskClient) -> None:  # noqa: F811
+def test_board_poll_returns_only_the_table(staff_app: Flask, staff: FlaskClient) -> None:
     code = finish_screening(staff_app.test_client(), "a", MODIFIED_ANSWERS)
     response = staff.get("/staff/board/a", headers={"HX-Request": "true", "HX-Target": "board"})
     fragment = response.get_data(as_text=True)
@@ -265,7 +265,7 @@ def test_board_poll_returns_only_the_table(staff_app: Flask, staff: FlaskClient)
     assert "HX-Request" in response.headers.get("Vary", "")
 
 
-def test_mark_seen(staff_app: Flask, staff: FlaskClient) -> None:  # noqa: F811
+def test_mark_seen(staff_app: Flask, staff: FlaskClient) -> None:
     finish_screening(staff_app.test_client(), "a", MODIFIED_ANSWERS)
     checkin = only_checkin(staff_app, "a")
     page = board_page(staff, "a")
@@ -276,7 +276,7 @@ def test_mark_seen(staff_app: Flask, staff: FlaskClient) -> None:  # noqa: F811
     assert "Seen by alice" in board_page(staff, "a")
 
 
-def test_actions_need_csrf_token_when_signed_in(staff_app: Flask,  # noqa: F811
+def test_actions_need_csrf_token_when_signed_in(staff_app: Flask,
                                                 staff: FlaskClient) -> None:
     finish_screening(staff_app.test_client(), "a", MODIFIED_ANSWERS)
     checkin = only_checkin(staff_app, "a")
@@ -300,7 +300,7 @@ def test_past_day_has_no_polling(staff: FlaskClient) -> None:
 
 # -- clearance ----------------------------------------------------------------------------
 
-def test_record_clearance(staff_app: Flask, staff: FlaskClient) -> None:  # noqa: F811
+def test_record_clearance(staff_app: Flask, staff: FlaskClient) -> None:
     finish_screening(staff_app.test_client(), "b", MODIFIED_ANSWERS)
     checkin = only_checkin(staff_app, "b")
     url = f"/staff/checkins/{checkin.id}/clearance"
@@ -321,11 +321,11 @@ def test_record_clearance(staff_app: Flask, staff: FlaskClient) -> None:  # noqa
 
 # -- export -------------------------------------------------------------------------------
 
-def test_csv_export_of_the_day(staff_app: Flask, staff: FlaskClient) -> None:  # noqa: F811
+def test_csv_export_of_the_day(staff_app: Flask, staff: FlaskClient) -> None:
     code_a = finish_screening(staff_app.test_client(), "a", MODIFIED_ANSWERS)
     code_b = finish_screening(staff_app.test_client(), "b", EMERGENCY_ANSWERS)
     checkin = only_checkin(staff_app, "a")
-    staff_app.extensions["clotcheck.checkins"].record_clearance(
+    staff_app.extensions["clotcheck"].checkins.record_clearance(
         checkin.id, datetime(2025, 3, 1).date(), "=HYPERLINK(\"http://evil\")", "alice")
     response = staff.get(f"/staff/board/a/export.csv?day={today(staff_app, 'a')}")
     assert response.status_code == 200

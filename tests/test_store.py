@@ -1,4 +1,5 @@
-"""ScreeningStore against a real Redis: TTLs, compare-and-set, one finisher, round trips."""
+"""ScreeningStore and the screening use case against a real Redis: TTLs, compare-and-set,
+one finisher (with its finish event in the same write), round trips."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 
 from checker import flow
 from checker.redis_conn import connect
+from checker.screenings import NotComplete, ScreeningService, Step
 from checker.store import (
     CODE_ALPHABET,
-    NotComplete,
     ScreeningGone,
     ScreeningStore,
     format_code,
@@ -30,10 +31,26 @@ def store(redis_client, key_prefix) -> ScreeningStore:
     return ScreeningStore(redis_client, key_prefix, TTL)
 
 
-def answer_all(store, screening, answers):
+@pytest.fixture
+def service(store) -> ScreeningService:
+    return ScreeningService(store)
+
+
+def record(service, screening, qid, value):
+    """(screening as stored, the finish it announced or None)."""
+    step = service.answer(screening, qid, value)
+    return step.screening, step.finished
+
+
+def finish(service, screening):
+    step = service.finish(Step(screening, flow.evaluate(screening.answers)))
+    return step.screening, step.finished
+
+
+def answer_all(service, screening, answers):
     for qid, value in answers.items():
-        screening, _ = store.record_answer(screening, qid, list(value)
-                                           if isinstance(value, tuple) else value)
+        screening, _ = record(service, screening, qid, list(value)
+                              if isinstance(value, tuple) else value)
     return screening
 
 
@@ -56,14 +73,14 @@ def test_ids_are_random_and_long_enough():
     assert all(len(s) >= 22 for s in sids)  # >= 128 bits of randomness
 
 
-def test_every_step_refreshes_the_ttl(store, redis_client):
+def test_every_step_refreshes_the_ttl(store, redis_client, service):
     screening = store.create("main")
     key = store.key(screening.sid)
     redis_client.expire(key, 5)
     store.load(screening.sid)
     assert redis_client.ttl(key) > 5
     redis_client.expire(key, 5)
-    store.record_answer(screening, "emergency_now", ["none"])
+    record(service, screening, "emergency_now", ["none"])
     assert redis_client.ttl(key) > 5
 
 
@@ -73,61 +90,61 @@ def test_unknown_or_malformed_ids_load_as_none(store):
     assert store.load("A" * 24) is None
 
 
-def test_expired_screening_cannot_be_written(store, redis_client):
+def test_expired_screening_cannot_be_written(store, redis_client, service):
     screening = store.create("main")
     redis_client.delete(store.key(screening.sid))
     with pytest.raises(ScreeningGone):
-        store.record_answer(screening, "emergency_now", ["none"])
+        record(service, screening, "emergency_now", ["none"])
     assert redis_client.exists(store.key(screening.sid)) == 0  # no stray partial hash
 
 
-def test_only_on_path_answers_are_stored(store):
+def test_only_on_path_answers_are_stored(store, service):
     screening = store.create("main")
-    screening = answer_all(store, screening, {"emergency_now": ("none",),
+    screening = answer_all(service, screening, {"emergency_now": ("none",),
                                               "emergency_recent": "no",
                                               "limb_symptoms": ("pain",),
                                               "limb_side": "one"})
-    screening, _ = store.record_answer(screening, "limb_symptoms", ["none"])
+    screening, _ = record(service, screening, "limb_symptoms", ["none"])
     stored = store.load(screening.sid).answers
     assert stored == {"emergency_now": ("none",), "emergency_recent": "no",
                       "limb_symptoms": ("none",)}
 
 
-def test_invalid_answer_raises_and_stores_nothing(store):
+def test_invalid_answer_raises_and_stores_nothing(store, service):
     screening = store.create("main")
     with pytest.raises(flow.AnswerError):
-        store.record_answer(screening, "emergency_now", ["none", "breathless"])
+        record(service, screening, "emergency_now", ["none", "breathless"])
     assert store.load(screening.sid).answers == {}
     assert store.load(screening.sid).revision == 1
 
 
-def test_stale_copy_reapplies_on_top_of_newer_answers(store):
+def test_stale_copy_reapplies_on_top_of_newer_answers(store, service):
     """Two tabs: each answers a different question from the same old read; both kept."""
-    screening = answer_all(store, store.create("main"), {"emergency_now": ("none",),
+    screening = answer_all(service, store.create("main"), {"emergency_now": ("none",),
                                                          "emergency_recent": "no"})
     tab_a = store.load(screening.sid)
     tab_b = store.load(screening.sid)
-    store.record_answer(tab_a, "limb_symptoms", ["none"])
-    after_b, _ = store.record_answer(tab_b, "clot_history", "no")  # conflict -> re-read
+    record(service, tab_a, "limb_symptoms", ["none"])
+    after_b, _ = record(service, tab_b, "clot_history", "no")  # conflict -> re-read
     stored = store.load(screening.sid)
     assert stored.answers["limb_symptoms"] == ("none",)
     assert stored.answers["clot_history"] == "no"
     assert after_b.revision == stored.revision == tab_a.revision + 2
 
 
-def test_repeated_identical_answer_writes_nothing(store):
+def test_repeated_identical_answer_writes_nothing(store, service):
     screening = store.create("main")
-    first, _ = store.record_answer(screening, "emergency_now", ["none"])
-    again, _ = store.record_answer(first, "emergency_now", ["none"])
+    first, _ = record(service, screening, "emergency_now", ["none"])
+    again, _ = record(service, first, "emergency_now", ["none"])
     assert again.revision == first.revision == store.load(screening.sid).revision
 
 
-def test_finish_is_atomic_and_only_one_finisher_wins(store):
-    screening = answer_all(store, store.create("main"), CLEAN)
+def test_finish_is_atomic_and_only_one_finisher_wins(store, service):
+    screening = answer_all(service, store.create("main"), CLEAN)
     copy_1 = store.load(screening.sid)
     copy_2 = store.load(screening.sid)
-    done_1, event_1 = store.finish(copy_1)
-    done_2, event_2 = store.finish(copy_2)  # a double tap from the same old page
+    done_1, event_1 = finish(service, copy_1)
+    done_2, event_2 = finish(service, copy_2)  # a double tap from the same old page
     assert event_1 is not None and event_2 is None
     assert done_1.code == done_2.code == event_1.code
     assert event_1.outcome.level == "proceed"
@@ -135,17 +152,22 @@ def test_finish_is_atomic_and_only_one_finisher_wins(store):
     stored = store.load(screening.sid)
     assert stored.finished and stored.outcome == event_1.outcome
     assert stored.finished_at == event_1.finished_at
+    # The finish event was written by the same script as the outcome, once.
+    [(_, fields)] = store.redis.xrange(store.finish_stream)
+    assert fields[b"sid"].decode() == screening.sid
+    assert int(fields[b"revision"]) == event_1.revision
+    assert fields[b"outcome"].startswith(b"v1.") or store.sealed.crypto is None
 
 
-def test_finish_refuses_unanswered_screening(store):
+def test_finish_refuses_unanswered_screening(store, service):
     screening = store.create("main")
     with pytest.raises(NotComplete):
-        store.finish(screening)
+        finish(service, screening)
 
 
-def test_early_end_finishes_in_the_same_write(store):
+def test_early_end_finishes_in_the_same_write(store, service):
     screening = store.create("main")
-    done, event = store.record_answer(screening, "emergency_now", ["fainted"])
+    done, event = record(service, screening, "emergency_now", ["fainted"])
     assert event is not None and event.outcome.level == "emergency"
     assert done.revision == 2 and store.load(screening.sid).finished
 
@@ -182,6 +204,7 @@ def test_each_question_step_takes_at_most_two_round_trips(redis_url, redis_clien
     counter = _Counter()
     counted = counting_client(redis_url, counter)
     store = ScreeningStore(counted, key_prefix, TTL)
+    service = ScreeningService(store)
     screening = store.create("main")  # also opens (and handshakes) the pooled connection
     for qid, value in CLEAN.items():
         counter.round_trips = 0
@@ -189,19 +212,20 @@ def test_each_question_step_takes_at_most_two_round_trips(redis_url, redis_clien
         assert counter.round_trips == 1, qid
         counter.round_trips = 0
         loaded = store.load(screening.sid)  # POST: read ...
-        screening, _ = store.record_answer(loaded, qid, list(value)
+        screening, _ = record(service, loaded, qid, list(value)
                                            if isinstance(value, tuple) else value)  # ... CAS
         assert counter.round_trips <= 2, qid
     counter.round_trips = 0
-    store.finish(store.load(screening.sid))
-    assert counter.round_trips <= 2
+    finish(service, store.load(screening.sid))
+    assert counter.round_trips <= 2  # the outcome and its finish event: one script
+    assert redis_client.xlen(store.finish_stream) == 1
     counted.close()
 
 
 def test_http_question_step_takes_at_most_two_round_trips(app, client, redis_url):
     counter = _Counter()
-    store = app.extensions["clotcheck.store"]
-    store.redis = counting_client(redis_url, counter)
+    store = app.extensions["clotcheck"].store
+    store.redis = counting_client(redis_url, counter)  # the service's store: the request's
     url = client.post("/start", data={"loc": "main"}).headers["Location"]
     sid = url.split("/")[2]
     for qid, value in CLEAN.items():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from checker.checkins import CheckinRecorder
+from checker.settings import DEFAULTS
 from checker.store import ScreeningStore
-from checker.web import DEFAULTS, create_app
+from checker.web import create_app
 
 
 def test_config_layers_and_extensions(app_config, monkeypatch):
@@ -13,16 +15,17 @@ def test_config_layers_and_extensions(app_config, monkeypatch):
     config = {k: v for k, v in app_config.items() if k not in ("EMERGENCY_NUMBER",
                                                                  "CLINIC_NAME")}
     app = create_app({**config, "CLINIC_NAME": "From Dict"})
-    assert app.config["EMERGENCY_NUMBER"] == "999"
-    assert app.config["SCREENING_TTL"] == 3600
-    assert app.config["CLINIC_NAME"] == "From Dict"
-    assert app.config["REDIS_KEY_PREFIX"] == app_config["REDIS_KEY_PREFIX"]
-    assert app.extensions["redis"].ping()
-    assert app.extensions["locations"].default.emergency_number == "999"
-    from checker.checkins import record_finished
-
-    assert record_finished in app.extensions["clotcheck.on_finish"]
-    assert isinstance(app.extensions["clotcheck.store"], ScreeningStore)
+    services = app.extensions["clotcheck"]
+    settings = services.settings
+    assert settings.emergency_number == "999"
+    assert settings.screening_ttl == 3600
+    assert settings.clinic_name == "From Dict"
+    assert settings.key_prefix == app_config["REDIS_KEY_PREFIX"]
+    assert services.redis.ping()
+    assert services.locations.default.emergency_number == "999"
+    consumers = services.finishes.consumers
+    assert isinstance(consumers["checkins"].handle, CheckinRecorder) and "alerts" in consumers
+    assert isinstance(services.store, ScreeningStore)
     html = app.test_client().get("/").get_data(as_text=True)
     assert 'href="tel:999"' in html and "call 999" in html
     assert "From Dict" in html
@@ -34,8 +37,8 @@ def test_defaults(app_config, monkeypatch):
         monkeypatch.delenv(key, raising=False)
     config = {k: v for k, v in app_config.items() if k not in ("EMERGENCY_NUMBER", "CLINIC_NAME")}
     app = create_app(config)  # keeps the test's key prefix: never write under the real one
-    assert app.config["EMERGENCY_NUMBER"] == "911"
-    assert app.config["SCREENING_TTL"] == 86400
+    assert app.extensions["clotcheck"].settings.emergency_number == "911"
+    assert app.extensions["clotcheck"].settings.screening_ttl == 86400
     assert DEFAULTS["REDIS_KEY_PREFIX"] == "clotcheck:"
     assert app.template_folder.endswith("templates")
     assert app.static_folder.endswith("static")

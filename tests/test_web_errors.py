@@ -7,12 +7,9 @@ import socket
 import time
 
 import pytest
+from flows import start
 
 from checker.web import create_app
-
-
-def start(client) -> str:
-    return client.post("/start", data={"loc": "main"}).headers["Location"]
 
 
 def to_question(client, qid: str) -> str:
@@ -87,7 +84,7 @@ def test_error_keeps_earlier_stored_answer_unchanged(client, app):
     client.post(url, data={"emergency_now": ["none"]})
     client.post(url, data={"emergency_now": ["none", "fainted"]})
     sid = url.split("/")[2]
-    assert app.extensions["clotcheck.store"].load(sid).answers == {"emergency_now": ("none",)}
+    assert app.extensions["clotcheck"].store.load(sid).answers == {"emergency_now": ("none",)}
 
 
 def test_unknown_screening_gets_a_friendly_fresh_start(client):
@@ -104,7 +101,7 @@ def test_unknown_screening_gets_a_friendly_fresh_start(client):
 def test_expired_screening_mid_flow(client, app):
     url = start(client)
     sid = url.split("/")[2]
-    store = app.extensions["clotcheck.store"]
+    store = app.extensions["clotcheck"].store
     store.redis.delete(store.key(sid))
     response = client.post(url, data={"emergency_now": ["none"]})
     assert response.status_code == 404

@@ -5,65 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from flows import WALKS, outcome_level, sid_of, start, walk
 
 from checker import flow
-from checker.questionnaire import QUESTIONS, question
-
-SID = re.compile(r"/s/([A-Za-z0-9_-]+)/")
-
-N = {"emergency_now": ["none"], "emergency_recent": "no"}
-NOTHING = {"vein_conditions": ["none"], "medicines": ["none"], "recent_events": ["none"],
-           "long_term_factors": ["none"]}
-
-WALKS = {
-    "emergency": {"emergency_now": ["breathless", "chest_pain"]},
-    "urgent": {"emergency_now": ["none"], "emergency_recent": "yes"},
-    "defer": {**N, "limb_symptoms": ["none"], "clot_history": "being_checked", **NOTHING},
-    "modified": {**N, "limb_symptoms": ["none"], "clot_history": "no", **NOTHING,
-                 "vein_conditions": ["varicose"]},
-    "proceed": {**N, "limb_symptoms": ["none"], "clot_history": "no", **NOTHING},
-}
-
-
-def start(client, loc: str = "main") -> str:
-    response = client.post("/start", data={"loc": loc})
-    assert response.status_code == 303
-    return response.headers["Location"]
-
-
-def sid_of(url: str) -> str:
-    match = SID.search(url)
-    assert match, url
-    return match.group(1)
-
-
-def walk(client, answers: dict) -> tuple[str, list[str]]:
-    """Answer each page the server sends us to; returns the outcome URL and the pages seen."""
-    url = start(client)
-    seen = []
-    for _ in range(len(QUESTIONS) + 2):
-        seen.append(url)
-        if url.endswith("/outcome"):
-            return url, seen
-        if url.endswith("/check"):
-            page = client.get(url)
-            assert page.status_code == 200 and b"data-check-answers" in page.data
-            response = client.post(url)
-        else:
-            qid = url.rsplit("/", 1)[1]
-            page = client.get(url)
-            assert page.status_code == 200
-            assert f'data-question="{qid}"'.encode() in page.data
-            response = client.post(url, data={qid: answers[qid]})
-        assert response.status_code == 303, response.data[:500]
-        url = response.headers["Location"]
-    raise AssertionError(f"flow did not end: {seen}")
-
-
-def outcome_level(html: str) -> str:
-    match = re.search(r'<main[^>]*data-outcome="([a-z]+)"', html)
-    assert match, html[:2000]
-    return match.group(1)
+from checker.questionnaire import question
 
 
 @pytest.mark.parametrize("level", list(WALKS))
@@ -120,7 +65,7 @@ def test_landing_page_explains_and_starts_with_location(client, app):
     assert "24 hours" in html
     assert 'href="tel:911"' in html
     url = start(client, loc="nowhere")
-    store = app.extensions["clotcheck.store"]
+    store = app.extensions["clotcheck"].store
     assert store.load(sid_of(url)).location == "main"
 
 
@@ -153,7 +98,7 @@ def test_off_path_question_redirects_and_changed_answer_drops_off_path_answers(c
     response = client.post(base + "limb_side", data={"limb_side": "both"})
     assert response.headers["Location"].endswith("/q/pain_kind")
     client.post(base + "pain_kind", data={"pain_kind": "exercise_soreness"})
-    store = app.extensions["clotcheck.store"]
+    store = app.extensions["clotcheck"].store
     assert store.load(sid).answers["pain_kind"] == "exercise_soreness"
     # Changing to "none" takes limb_side and pain_kind off the path: dropped, not kept.
     response = client.post(base + "limb_symptoms", data={"limb_symptoms": ["none"]})
@@ -231,7 +176,7 @@ def test_change_my_answers_after_finishing_and_refinish(client, app):
     sid = sid_of(url)
     html = client.get(url).get_data(as_text=True)
     assert f'href="/s/{sid}/check">Change my answers' in html
-    store = app.extensions["clotcheck.store"]
+    store = app.extensions["clotcheck"].store
     first = store.load(sid)
     # A changed answer clears the stored outcome: the old result no longer applies.
     client.post(f"/s/{sid}/q/vein_conditions", data={"vein_conditions": ["varicose"]})
@@ -251,29 +196,33 @@ def test_early_end_change_link_goes_to_first_question(client):
     assert f'href="/s/{sid}/q/emergency_now">Change my answers' in html
 
 
-def test_listeners_run_once_per_finish_and_a_failing_one_is_harmless(client, app):
+def test_consumers_get_each_finish_once_and_a_failing_one_is_harmless(client, app):
     seen = []
 
     def broken(done):
-        raise RuntimeError("listener bug")
+        raise RuntimeError("consumer bug")
 
-    app.extensions["clotcheck.on_finish"].extend([broken, seen.append])
+    finishes = app.extensions["clotcheck"].finishes
+    finishes.add_consumer("broken", broken)
+    finishes.add_consumer("seen", seen.append)
     url, _ = walk(client, WALKS["defer"])
     sid = sid_of(url)
     assert client.get(url).status_code == 200
     assert client.post(f"/s/{sid}/check").status_code == 303  # a late double tap
+    finishes.drain()  # as the worker does
+    finishes.drain(claim_idle_ms=0)  # the broken one is retried; the others are done
     assert len(seen) == 1
     done = seen[0]
     assert done.sid == sid and done.location == "main"
     assert done.outcome.level == "defer"
     assert done.finished_at.tzinfo is not None
-    assert done.code == app.extensions["clotcheck.store"].load(sid).code
+    assert done.code == app.extensions["clotcheck"].store.load(sid).code
 
 
 def test_double_tapped_continue_stores_once(client, app):
     url = start(client)
     sid = sid_of(url)
-    store = app.extensions["clotcheck.store"]
+    store = app.extensions["clotcheck"].store
     first = client.post(url, data={"emergency_now": ["none"]})
     revision = store.load(sid).revision
     second = client.post(url, data={"emergency_now": ["none"]})
@@ -294,7 +243,7 @@ def test_stale_tab_cannot_store_an_answer_that_left_the_path(client, app):
     response = client.post(base + "pain_kind", data={"pain_kind": "cramp_gone"})  # tab A
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/q/clot_history")
-    assert "pain_kind" not in app.extensions["clotcheck.store"].load(sid).answers
+    assert "pain_kind" not in app.extensions["clotcheck"].store.load(sid).answers
 
 
 def test_two_tabs_posting_at_once_keep_both_answers(app):
@@ -319,13 +268,13 @@ def test_two_tabs_posting_at_once_keep_both_answers(app):
     for thread in threads:
         thread.join(10)
     assert results == [303, 303]
-    stored = app.extensions["clotcheck.store"].load(sid).answers
+    stored = app.extensions["clotcheck"].store.load(sid).answers
     assert stored["medicines"] == ("hormones",)
     assert stored["long_term_factors"] == ("smoker",)
 
 
 def test_pregnancy_warning_urgent_names_the_maternity_unit(client):
-    answers = {**N, "limb_symptoms": ["none"], "clot_history": "no", **NOTHING,
+    answers = {**WALKS["proceed"],
                "recent_events": ["pregnancy"], "pregnancy_warning": "yes"}
     assert flow.evaluate(answers).outcome.level == "urgent"
     url, _ = walk(client, answers)
@@ -349,11 +298,12 @@ def test_location_from_the_poster_is_recorded_with_its_emergency_number(app_conf
     assert 'name="loc" value="london"' in html
     assert 'href="tel:999"' in html and "London Rooms" in html
     seen = []
-    app.extensions["clotcheck.on_finish"].append(seen.append)
+    app.extensions["clotcheck"].finishes.add_consumer("seen", seen.append)
     url = client.post("/start", data={"loc": "london"}).headers["Location"]
     response = client.post(url, data={"emergency_now": ["coughing_blood"]})
     outcome = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'href="tel:999"' in outcome and "call 999" in outcome
     assert "tel:911" not in outcome
+    app.extensions["clotcheck"].finishes.drain()
     assert seen[0].location == "london"
     assert 'name="loc" value="downtown"' in client.get("/?loc=paris").get_data(as_text=True)

@@ -6,13 +6,11 @@ import json
 import re
 from pathlib import Path
 
-from checker.redis_conn import REPO_ROOT
+from flows import start
+
+from checker.settings import REPO_ROOT
 
 HX = {"HX-Request": "true", "HX-Boosted": "true"}
-
-
-def start(client) -> str:
-    return client.post("/start", data={"loc": "main"}).headers["Location"]
 
 
 def test_full_page_has_boost_config_and_our_own_scripts(client):

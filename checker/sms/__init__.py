@@ -1,12 +1,10 @@
-"""Text messages (SMS): records with a state machine, senders, RQ jobs and the sweep.
+"""Text messages (SMS) through Twilio and an RQ job queue; never sent inside a web request.
 
-The web request only writes a message record and enqueues a job; an RQ worker
-(`python -m checker.sms.worker`) claims the record atomically and sends it through Twilio or,
-without credentials, into the development outbox. See `checker.sms.service` for what each
-kind of text is and `checker.sms.records` for the state machine.
+- `service`: what people get by text (advice, reminders, staff alerts, replies) - the one
+  class pages and the finish-event consumer use;
+- `messages`: one record per intended text, its state machine and atomic claim;
+  `optouts`, `outbox` (development), `notes` (for staff): the other things kept;
+- `dispatch`: wake-up jobs at each record's `due`, sending, the sweep; `jobs`: RQ functions;
+- `senders` (Twilio or the outbox), `texts` (wording), `schedule` (times), `phones`,
+  `form_limits` (abuse limits of the phone forms), `worker` (`python -m checker.sms.worker`).
 """
-
-from checker.sms.records import Message, MessageStore, State
-from checker.sms.settings import SmsSettings
-
-__all__ = ["Message", "MessageStore", "SmsSettings", "State"]

@@ -21,7 +21,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from checker.sms.records import MessageStore
+from checker.sms.outbox import Outbox
 from checker.sms.settings import SmsSettings
 
 _TWILIO_HOST = re.compile(r"^https://[A-Za-z0-9.-]*\.twilio\.com")
@@ -77,11 +77,11 @@ class OutboxSender:
 
     name = "outbox"
 
-    def __init__(self, store: MessageStore):
-        self.store = store
+    def __init__(self, outbox: Outbox):
+        self.outbox = outbox
 
     def send(self, message: Outgoing, now: datetime) -> Sent:
-        provider_id = self.store.add_to_outbox({"to": message.to, "body": message.body,
+        provider_id = self.outbox.add({"to": message.to, "body": message.body,
                                                 "from": message.from_number or "",
                                                 "at": now.isoformat()})
         return Sent(provider_id, "sent")
@@ -155,5 +155,5 @@ def _before_sending(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
-def build_sender(settings: SmsSettings, store: MessageStore) -> Sender:
-    return TwilioSender(settings) if settings.twilio_configured else OutboxSender(store)
+def build_sender(settings: SmsSettings, outbox: Outbox) -> Sender:
+    return TwilioSender(settings) if settings.twilio_configured else OutboxSender(outbox)

@@ -1,7 +1,7 @@
-"""What people get by text, built on SmsCore: the web app's `app.extensions["sms"]`.
+"""What people get by text: the SMS side of the product (checker.services builds it).
 
 Every method writes records and enqueues jobs only (never network): safe in a request and in
-the on-finish listener.
+the finish-event consumer. Pages use this class only, never the stores behind it.
 """
 
 from __future__ import annotations
@@ -10,19 +10,24 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from checker.finishes import FinishedScreening
 from checker.locations import Location, Locations
 from checker.outcome import Level
 from checker.sms import texts
-from checker.sms.core import SmsCore
+from checker.sms.dispatch import Dispatcher
+from checker.sms.form_limits import FormLimits
+from checker.sms.messages import CLIENT_FOLLOW_UPS, Kind, Message, State
+from checker.sms.notes import ClearanceNotes
+from checker.sms.outbox import Outbox
 from checker.sms.phones import mask
-from checker.sms.records import CLIENT_FOLLOW_UPS, Kind, Message, State
 from checker.sms.schedule import (
     appointment_times,
     cadence_times,
     hour_bucket,
     next_morning,
 )
-from checker.store import FinishedScreening, Screening, format_code
+from checker.sms.settings import SmsSettings
+from checker.store import Screening, format_code
 
 log = logging.getLogger("checker.sms")
 
@@ -64,14 +69,30 @@ class MessageView:
 
 
 class SmsService:
-    def __init__(self, core: SmsCore, locations: Locations):
-        self.core = core
-        self.store = core.store
+    def __init__(self, dispatcher: Dispatcher, locations: Locations, outbox: Outbox,
+                 notes: ClearanceNotes, limits: FormLimits):
+        self.dispatcher = dispatcher
+        self.records = dispatcher.messages
+        self.optouts = dispatcher.optouts
         self.locations = locations
+        self.notes = notes
+        self.limits = limits
+        self._outbox = outbox
 
     @property
-    def clock(self):  # noqa: ANN201 - the core's injectable clock
-        return self.core.clock
+    def settings(self) -> SmsSettings:
+        return self.dispatcher.settings
+
+    @property
+    def clock(self):  # noqa: ANN201 - the dispatcher's injectable clock
+        return self.dispatcher.clock
+
+    def tag(self, phone: str) -> str:
+        """A number's keyed tag: how logs and keys name it."""
+        return self.records.tag(phone)
+
+    def opted_out(self, phone: str) -> bool:
+        return phone in self.optouts
 
     def _location(self, slug: str) -> Location:
         return self.locations.resolve(slug)
@@ -84,8 +105,8 @@ class SmsService:
 
     def _schedule_all(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            self.core.schedule(message)
-        return [m for m in (self.store.get(m.key) for m in messages) if m is not None]
+            self.dispatcher.schedule(message)
+        return [m for m in (self.records.get(m.key) for m in messages) if m is not None]
 
     # -- what clients ask for ------------------------------------------------------------------
     def request_guidance(self, screening: Screening, phone: str, next_day: bool) -> list[Message]:
@@ -94,7 +115,7 @@ class SmsService:
         level = screening.outcome.level
         location = self._location(screening.location)
         now = self.clock()
-        tag = self.store.tag(phone)
+        tag = self.records.tag(phone)
         code = format_code(screening.code or "")
         lang = screening.lang
         messages = [self._message(
@@ -123,7 +144,7 @@ class SmsService:
             times = cadence_times(now, plan.weeks, plan.count, location.tz)
             bodies_times = [(texts.reminder(location.name, n, len(times), lang), when)
                             for n, when in enumerate(times, start=1)]
-        tag = self.store.tag(phone)
+        tag = self.records.tag(phone)
         return self._schedule_all([
             self._message(f"reminder:{screening.sid}:{tag}:{n}", Kind.REMINDER, phone, body,
                           when, location, screening.sid, code, lang)
@@ -142,32 +163,36 @@ class SmsService:
 
     def _cancel_stale_follow_ups(self, sid: str, level: Level) -> None:
         keep = {Level.DEFER: Kind.REMINDER, Level.URGENT: Kind.NEXT_DAY}.get(level)
-        stale = [m.key for m in self.store.get_many(self.store.keys_for_sid(sid))
+        stale = [m.key for m in self.records.get_many(self.records.keys_for_sid(sid))
                  if m.kind in CLIENT_FOLLOW_UPS and m.kind != keep]
-        self.core.cancel(stale, "the answers were changed")
+        self.dispatcher.cancel(stale, "the answers were changed")
 
     def _alert(self, done: FinishedScreening, location: Location, number: str) -> None:
         now = self.clock()
         bucket, hour_end = hour_bucket(now, location.tz)
-        tag = self.store.tag(number)
-        counter = f"{self.store.base}alertcap:{location.slug}:{tag}:{bucket}"
-        pipe = self.store.redis.pipeline(transaction=True)
-        pipe.incr(counter)
-        pipe.expire(counter, 7200)
-        count = int(pipe.execute()[0])
-        cap = self.core.settings.alert_cap_per_hour
+        tag = self.records.tag(number)
+        # The finishes alerted this hour, in order: a finish event handled twice (a worker
+        # restart) keeps its place, so the cap counts each finish once.
+        alerted = f"{self.records.base}alerted:{location.slug}:{tag}:{bucket}"
+        member = f"{done.sid}:{done.revision}"
+        pipe = self.records.redis.pipeline(transaction=True)
+        pipe.zadd(alerted, {member: now.timestamp()}, nx=True)
+        pipe.zrank(alerted, member)
+        pipe.expire(alerted, 7200)
+        count = int(pipe.execute()[1]) + 1
+        cap = self.settings.alert_cap_per_hour
         if count <= cap:
             local = done.finished_at.astimezone(location.tz)
             body = texts.staff_alert(location.name, format_code(done.code), done.outcome.level,
                                      local)
             key = f"alert:{done.sid}:{done.revision}:{tag}"
-            self.core.schedule(self._message(key, Kind.ALERT, number, body, now, location,
-                                             done.sid, format_code(done.code)))
+            self.dispatcher.schedule(self._message(key, Kind.ALERT, number, body, now,
+                                                   location, done.sid, format_code(done.code)))
         elif count == cap + 1:  # one summary, then silence until the hour ends
             body = texts.staff_alert_summary(location.name, cap, hour_end.astimezone(location.tz))
             key = f"alert_summary:{location.slug}:{bucket}:{tag}"
-            self.core.schedule(self._message(key, Kind.ALERT_SUMMARY, number, body, now,
-                                             location))
+            self.dispatcher.schedule(self._message(key, Kind.ALERT_SUMMARY, number, body,
+                                                   now, location))
 
     # -- replies (/sms/inbound) ---------------------------------------------------------------
     def handle_inbound(self, phone: str, body: str) -> str:
@@ -175,10 +200,10 @@ class SmsService:
         words = (body or "").strip().upper().split()
         word = words[0].strip(".!") if words else ""
         if word in STOP_WORDS:
-            self.core.opt_out(phone)  # Twilio itself answers STOP
+            self.dispatcher.opt_out(phone)  # Twilio itself answers STOP
             return "stop"
         if word in START_WORDS:
-            self.store.opt_in(phone)  # Twilio itself answers START
+            self.optouts.remove(phone)  # Twilio itself answers START
             return "start"
         if word in CLEARED_WORDS:
             self._cleared(phone)
@@ -199,15 +224,15 @@ class SmsService:
 
     def _cleared(self, phone: str) -> None:
         now = self.clock()
-        messages = self.store.get_many(self.store.keys_for_phone(phone))
+        messages = self.records.get_many(self.records.keys_for_phone(phone))
         follow_ups = [m for m in messages if m.kind in CLIENT_FOLLOW_UPS]
-        self.core.cancel([m.key for m in follow_ups], "the client reports clearance")
+        self.dispatcher.cancel([m.key for m in follow_ups], "the client reports clearance")
         for sid in sorted({m.sid for m in follow_ups if m.sid}):
-            self.store.set_note(sid, CLEARANCE_NOTE, now)
+            self.notes.set(sid, CLEARANCE_NOTE, now)
         location = self._reply_location(follow_ups or messages)
         lang = self._reply_lang(follow_ups or messages)
         day = now.astimezone(location.tz).strftime("%Y%m%d")
-        self.core.schedule(self._message(f"cleared_ack:{self.store.tag(phone)}:{day}",
+        self.dispatcher.schedule(self._message(f"cleared_ack:{self.records.tag(phone)}:{day}",
                                          Kind.CLEARED_ACK, phone,
                                          texts.cleared_ack(location.name, lang), now, location,
                                          lang=lang))
@@ -215,25 +240,25 @@ class SmsService:
     def _help(self, phone: str) -> None:
         """At most one help text a day per number (the dedupe key carries the local date)."""
         now = self.clock()
-        messages = self.store.get_many(self.store.keys_for_phone(phone))
+        messages = self.records.get_many(self.records.keys_for_phone(phone))
         location = self._reply_location(messages)
         lang = self._reply_lang(messages)
         day = now.astimezone(location.tz).strftime("%Y%m%d")
-        key = f"help:{self.store.tag(phone)}:{day}"
-        self.core.schedule(self._message(key, Kind.HELP, phone,
+        key = f"help:{self.records.tag(phone)}:{day}"
+        self.dispatcher.schedule(self._message(key, Kind.HELP, phone,
                                          texts.help_text(location.name, lang), now, location,
                                          lang=lang))
 
     # -- delivery status (/sms/status) -------------------------------------------------------
     def handle_status(self, provider_id: str, status: str, error_code: str = "") -> bool:
         """Follow Twilio's callbacks; out-of-order ones never move a message backwards."""
-        key = self.store.by_provider(provider_id)
+        key = self.records.by_provider(provider_id)
         if key is None:
             return False
         status = status.lower()
         now = self.clock()
         if status in SENT_STATUSES_FOR_CLAIM:
-            self.store.transition(key, [State.CLAIMED], State.SENT, now, twilio_status=status)
+            self.records.transition(key, [State.CLAIMED], State.SENT, now, twilio_status=status)
             return True
         final = FINAL.get(status)
         if final is None:
@@ -241,11 +266,11 @@ class SmsService:
         fields: dict[str, object] = {"twilio_status": status}
         if error_code:
             fields["error_code"] = error_code
-        moved = self.store.transition(key, [State.CLAIMED, State.SENT], final, now, **fields)
+        moved = self.records.transition(key, [State.CLAIMED, State.SENT], final, now, **fields)
         if moved and error_code == "21610":
-            message = self.store.get(key)
+            message = self.records.get(key)
             if message:
-                self.core.opt_out(message.to)
+                self.dispatcher.opt_out(message.to)
         return moved is not None
 
     # -- for staff pages -----------------------------------------------------------------------
@@ -259,31 +284,31 @@ class SmsService:
 
     def messages(self, limit: int = 100) -> list[MessageView]:
         """The most recent texts, newest first (all kinds and states)."""
-        return [self.view(m) for m in self.store.recent(limit)]
+        return [self.view(m) for m in self.records.recent(limit)]
 
     def for_screening(self, sid: str) -> list[MessageView]:
-        found = self.store.get_many(self.store.keys_for_sid(sid))
+        found = self.records.get_many(self.records.keys_for_sid(sid))
         return [self.view(m) for m in sorted(found, key=lambda m: m.due)]
 
     def reminders(self, limit: int = 500) -> list[MessageView]:
         """Scheduled reminders and next-day checks, soonest first (`due` = next send time)."""
-        keys = self.store.due_keys(datetime.max.replace(tzinfo=self.clock().tzinfo), limit)
-        found = [m for m in self.store.get_many(keys)
+        keys = self.records.due_keys(datetime.max.replace(tzinfo=self.clock().tzinfo), limit)
+        found = [m for m in self.records.get_many(keys)
                  if m.kind in CLIENT_FOLLOW_UPS and m.state == State.SCHEDULED]
         return [self.view(m) for m in found]
 
     def cancel_reminder(self, key: str) -> bool:
-        message = self.store.get(key)
+        message = self.records.get(key)
         if message is None or message.kind not in CLIENT_FOLLOW_UPS:
             return False
-        return self.core.cancel([key], "cancelled by staff") == 1
+        return self.dispatcher.cancel([key], "cancelled by staff") == 1
 
     def outbox(self, limit: int = 50) -> list[dict]:
         """Texts the development outbox 'sent' (no Twilio configured), newest first."""
-        return self.store.outbox(limit)
+        return self._outbox.recent(limit)
 
     def clearance_note(self, sid: str) -> str | None:
-        note = self.store.note(sid)
+        note = self.notes.get(sid)
         return note[0] if note else None
 
 

@@ -1,18 +1,10 @@
-"""SMS settings from the app config and the environment (the worker has only the latter)."""
+"""SMS settings: part of checker.settings.Settings (read once from the environment there)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-# Read from the environment (the app factory does not know them); app.config wins.
-ENV_KEYS = (
-    "REDIS_KEY_PREFIX", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER",
-    "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL", "TWILIO_TIMEOUT", "PUBLIC_BASE_URL",
-    "SMS_DEFAULT_REGION", "SMS_ALLOWED_COUNTRIES", "SMS_ALERT_CAP_PER_HOUR",
-    "SMS_RETRY_INTERVALS", "SMS_SWEEP_SECONDS", "SMS_CLAIM_LEASE", "SMS_MAX_ATTEMPTS",
-)
+from typing import Any, ClassVar
 
 
 def _ints(value: object, default: tuple[int, ...]) -> tuple[int, ...]:
@@ -23,8 +15,20 @@ def _ints(value: object, default: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(v) for v in value)  # type: ignore[union-attr]
 
 
+def _text(value: object) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
 @dataclass(frozen=True)
 class SmsSettings:
+    # The environment variables these come from (checker.settings reads them).
+    ENV_KEYS: ClassVar[tuple[str, ...]] = (
+        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER",
+        "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL", "TWILIO_TIMEOUT",
+        "SMS_DEFAULT_REGION", "SMS_ALLOWED_COUNTRIES", "SMS_ALERT_CAP_PER_HOUR",
+        "SMS_RETRY_INTERVALS", "SMS_SWEEP_SECONDS", "SMS_CLAIM_LEASE", "SMS_MAX_ATTEMPTS",
+    )
+
     prefix: str = "clotcheck:"
     account_sid: str | None = None
     auth_token: str | None = None
@@ -52,12 +56,8 @@ class SmsSettings:
         return f"{self.prefix}sms"
 
     @classmethod
-    def from_config(cls, config: Mapping, environ: Mapping[str, str] | None = None
-                    ) -> SmsSettings:
-        """Settings from `environ` (default os.environ) overridden by `config`."""
-        env = os.environ if environ is None else environ
-        merged: dict[str, object] = {k: env[k] for k in ENV_KEYS if env.get(k)}
-        merged.update({k: config[k] for k in ENV_KEYS if config.get(k) not in (None, "")})
+    def from_mapping(cls, merged: Mapping[str, Any]) -> SmsSettings:
+        """From environment-named settings (REDIS_KEY_PREFIX, PUBLIC_BASE_URL, TWILIO_...)."""
         countries = str(merged.get("SMS_ALLOWED_COUNTRIES") or "US")
         base = merged.get("PUBLIC_BASE_URL")
         return cls(
@@ -78,7 +78,3 @@ class SmsSettings:
             sweep_seconds=int(merged.get("SMS_SWEEP_SECONDS") or 60),
             claim_lease=int(merged.get("SMS_CLAIM_LEASE") or 300),
         )
-
-
-def _text(value: object) -> str | None:
-    return str(value).strip() or None if value is not None else None

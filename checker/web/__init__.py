@@ -1,116 +1,111 @@
-"""The Flask application factory."""
+"""The Flask application factory: Settings -> Services -> the app.
+
+    settings = Settings.from_env(os.environ, overrides)   (checker.settings: read once)
+    services = build(settings)                            (checker.services: every part)
+    app.extensions["clotcheck"] = services                (checker.web.pages.services())
+
+The blueprints: screening (the client's pages), health, sms (text forms, Twilio webhooks),
+reception (poster, clearance form) and staff (sign-in, board, export, messages, CLI).
+"""
 
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+import redis
 from flask import Flask
-from flask_htmx import HTMX
 
-from checker.locations import load_locations
-from checker.redis_conn import DEFAULT_INSTANCE_PATH, REPO_ROOT, redis_for
-from checker.store import ScreeningStore
+from checker.services import Services, build
+from checker.settings import REPO_ROOT, Settings
+from checker.sms.schedule import Clock
+from checker.sms.senders import Sender
 from checker.web.compression import init_compression
+from checker.web.errors import init_errors
+from checker.web.extensions import csrf, htmx
 from checker.web.i18n import init_i18n
-from checker.web.limits import init_limits
-from checker.web.security import SECURITY_DEFAULTS, check_production, init_security
+from checker.web.limits import init_limits, limiter_config
+from checker.web.pages import init_pages
+from checker.web.security import init_security
 
 log = logging.getLogger(__name__)
 
-DEFAULTS: dict[str, Any] = {
-    "REDIS_URL": None,
-    "REDIS_KEY_PREFIX": "clotcheck:",
-    "SCREENING_TTL": 86400,
-    "EMERGENCY_NUMBER": "911",
-    "CLINIC_NAME": "Our clinic",
-    "INSTANCE_PATH": str(DEFAULT_INSTANCE_PATH),
-}
-# Read from the environment when set; the dict passed to create_app() wins over both.
-ENV_KEYS = ("REDIS_URL", "REDIS_KEY_PREFIX", "SCREENING_TTL", "EMERGENCY_NUMBER", "CLINIC_NAME",
-            "SECRET_KEY", "INSTANCE_PATH", "CLOTCHECK_LOCATIONS", "CLINIC_TIMEZONE",
-            "STAFF_ALERT_NUMBERS", "CLOTCHECK_ENV", "ENCRYPTION_KEYS", "START_LIMIT",
-            "PROXY_FIX_HOPS", "MAX_CONTENT_LENGTH", "RATELIMIT_ENABLED",
-            "SESSION_COOKIE_SECURE")
-INT_KEYS = ("SCREENING_TTL", "PROXY_FIX_HOPS", "MAX_CONTENT_LENGTH")
-BOOL_KEYS = ("RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE")
 
+def create_app(overrides: Mapping[str, Any] | None = None, *, clock: Clock | None = None,
+               sender: Sender | None = None) -> Flask:
+    """Build the app: settings = defaults < environment < `overrides` (environment names).
 
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
-def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
-    return {key: environ[key] for key in ENV_KEYS if environ.get(key)}
-
-
-def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
-    app.config.update(DEFAULTS)
-    app.config.update(SECURITY_DEFAULTS)
-    app.config.update(_from_env(os.environ))
-    app.config.update(config or {})
-    for key in INT_KEYS:
-        app.config[key] = int(app.config[key])
-    for key in BOOL_KEYS:
-        if app.config.get(key) is not None:
-            app.config[key] = _as_bool(app.config[key])
-    check_production(app.config)  # before any default below could hide a missing setting
-    if not app.config.get("SECRET_KEY"):
-        # Fine for one process; several workers must share a configured key.
-        log.warning("SECRET_KEY is not set; using a random key for this process")
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
-
-
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: config = defaults < environment < `config`."""
-    app = Flask(
-        "checker",
-        template_folder=str(REPO_ROOT / "templates"),
-        static_folder=str(REPO_ROOT / "static"),
-        instance_path=str(Path(str((config or {}).get("INSTANCE_PATH")
-                                   or os.environ.get("INSTANCE_PATH")
-                                   or DEFAULT_INSTANCE_PATH)).resolve()),
-    )
-    _configure(app, config)
+    `clock` and `sender` are for tests (an in-process worker uses them too).
+    """
+    settings = Settings.from_env(overrides=overrides)
+    services = build(settings, clock=clock, sender=sender)
+    app = Flask("checker", template_folder=str(REPO_ROOT / "templates"),
+                static_folder=str(REPO_ROOT / "static"),
+                instance_path=str(settings.instance_path))
+    app.config.update(flask_config(settings, services))
+    app.extensions["clotcheck"] = services
     init_security(app)
+    init_errors(app)
+    init_pages(app)
+    csrf.init_app(app)
     init_i18n(app)
-    HTMX(app)
-    app.extensions["redis"] = redis_for(app.config)
-    app.extensions["locations"] = load_locations(app.config)
-    app.extensions["clotcheck.on_finish"] = []
-    app.extensions["clotcheck.store"] = ScreeningStore(
-        app.extensions["redis"], app.config["REDIS_KEY_PREFIX"], app.config["SCREENING_TTL"],
-        crypto=app.extensions["crypto"])
-
-    from checker.web import health, screening
-
-    app.register_blueprint(screening.bp)
-    app.register_blueprint(health.bp)
+    htmx.init_app(app)
     init_limits(app)
     init_compression(app)
-    _init_features(app)
+    _register_blueprints(app)
+    _trust_proxy(app, settings.proxy_fix_hops)
+    _start_up(services)
     return app
 
 
-def _init_features(app: Flask) -> None:
-    """SMS, reception (poster, clearance form) and staff pages around the screening flow."""
-    from checker.web.sms import init_sms
-    from checker.web.staff import init_staff
+def _start_up(services: Services) -> None:
+    """Keep the SMS side going even before a worker starts: the periodic sweep's next run,
+    and opt-outs carried over to the current keys after a key change."""
+    try:
+        services.sms.dispatcher.ensure_sweep()
+        moved = services.sms.optouts.migrate()
+    except redis.RedisError:  # Redis down at start-up must not stop the web app
+        log.exception("could not schedule the SMS sweep or check the opt-out list")
+        return
+    if moved:
+        log.info("opt-out list: %d entries carried over to the current keys", moved)
+    if not services.settings.sms.twilio_configured:
+        log.warning("Twilio is not configured: texts go to the staff outbox")
 
-    init_sms(app)  # before staff: the board shows message state when SMS is there
-    init_staff(app)  # also registers reception: posters and the clearance form
-    _trust_proxy(app)
+
+def flask_config(settings: Settings, services: Services) -> dict[str, Any]:
+    """What Flask and its extensions read from app.config, all from the one Settings."""
+    return {
+        "SECRET_KEY": settings.secret_key,
+        "DEBUG": settings.debug,
+        "MAX_CONTENT_LENGTH": settings.max_content_length,
+        "SESSION_COOKIE_SECURE": settings.session_cookie_secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_ENABLED": settings.csrf_enabled,
+        # The Referer check for HTTPS cannot work with `Referrer-Policy: no-referrer`
+        # (browsers send no Referer, and Origin "null"); the session-bound token and
+        # SameSite cookies remain.
+        "WTF_CSRF_SSL_STRICT": False,
+        "WTF_CSRF_TIME_LIMIT": max(3600, settings.screening_ttl),
+        **limiter_config(settings, services.redis),
+        **settings.flask_extra,
+    }
 
 
-def _trust_proxy(app: Flask) -> None:
+def _register_blueprints(app: Flask) -> None:
+    from checker.web import health, reception, screening, sms, staff
+
+    app.register_blueprint(screening.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(sms.bp)
+    reception.init_reception(app)
+    staff.init_staff(app)
+
+
+def _trust_proxy(app: Flask, hops: int) -> None:
     """Behind a TLS-terminating proxy, trust its X-Forwarded-* headers (PROXY_FIX_HOPS)."""
-    hops = int(app.config.get("PROXY_FIX_HOPS") or os.environ.get("PROXY_FIX_HOPS") or 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -13,14 +13,15 @@ guessable part is useless without its signature, which changes every second.
 from __future__ import annotations
 
 from flask import Flask
-from flask_compress import Compress
+
+from checker.web.extensions import compress
 
 # Text types we serve; images (PNG QR codes) are compressed already.
 MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
              "application/json", "image/svg+xml", "text/csv", "text/plain"]
 
 
-def init_compression(app: Flask) -> Compress:
+def init_compression(app: Flask) -> None:
     """Compress text responses with the best encoding the browser offers (zstd, br, gzip)."""
     app.config.setdefault("COMPRESS_MIMETYPES", MIMETYPES)
     # Small bodies (303 redirects, short partials) gain nothing and cost CPU.
@@ -31,7 +32,4 @@ def init_compression(app: Flask) -> Compress:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip", "deflate"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
     app.config.setdefault("COMPRESS_BR_LEVEL", 5)
-    compress = Compress()
     compress.init_app(app)
-    app.extensions["clotcheck.compress"] = compress
-    return compress

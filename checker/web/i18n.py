@@ -1,10 +1,10 @@
-"""Flask-Babel wiring: which language a client page is in.
+"""Flask-Babel wiring: which language a page is in.
 
-Order: the screening's stored language (so every step, the outcome and its forms stay in the
-language the check was started in), else `?lang=` (a link or a Spanish poster's QR URL; also
-remembered in the session for pages without a screening), else the browser's Accept-Language.
-Staff pages are English (their words are not in the catalog, and their page shell is forced
-to English); a poster is in the language its URL asks for.
+Order: a language the blueprint fixed for its pages (staff pages: English; a poster: the one
+its URL asks for), else the screening's stored language (so every step, the outcome and its
+forms stay in the language the check was started in), else `?lang=` or a form's `lang` (a
+link, a Spanish poster's QR URL, the landing form; remembered in the session where the
+blueprint asks, for pages without a screening), else the browser's Accept-Language.
 """
 
 from __future__ import annotations
@@ -13,35 +13,29 @@ from datetime import datetime
 
 from babel.dates import format_datetime
 from flask import Flask, Response, g, request, session
-from flask_babel import Babel, get_locale, refresh
-from werkzeug.exceptions import HTTPException
+from flask_babel import get_locale, refresh
 
-from checker.catalog import DEFAULT_LANG, LANGUAGES, TRANSLATIONS_DIR, compile_catalogs
+from checker.catalog import DEFAULT_LANG, LANGUAGES, TRANSLATIONS_DIR, check_catalogs
 from checker.catalog import normalise_lang as _normalise
+from checker.web.extensions import babel
 
 SESSION_KEY = "lang"
-STAFF_BLUEPRINTS = ("staff", "staff_signin")
-# Pages where a ?lang= choice is remembered for later pages without a screening (never on
-# publicly cached ones such as the poster and the clearance form: no cookie there).
-REMEMBER_ON = ("screening.landing", "screening.advice", "screening.start")
+ENGLISH_PATHS = ("/staff/",)  # staff pages, found or not: their words are English
 
 
 def select_lang() -> str:
     """The language for this request (see the module docstring)."""
-    if _staff_page():
+    fixed = g.get("fixed_lang")
+    if fixed:
+        return fixed
+    if request.path.startswith(ENGLISH_PATHS):
         return DEFAULT_LANG
-    if request.endpoint == "reception.poster":
-        # A printed poster is in the language asked for, whoever prints it (its QR code
-        # carries the same ?lang=).
-        return _normalise(request.args.get("lang")) or DEFAULT_LANG
     stored = _normalise(g.get("screening_lang"))
     if stored:
         return stored
-    chosen = _normalise(request.args.get("lang"))
-    if not chosen and request.endpoint == "screening.start":  # the landing form's hidden field
-        chosen = _normalise(_form_lang())
+    chosen = _normalise(request.args.get("lang")) or _normalise(g.get("form_lang"))
     if chosen:
-        if request.endpoint in REMEMBER_ON and session.get(SESSION_KEY) != chosen:
+        if g.get("remember_lang") and session.get(SESSION_KEY) != chosen:
             session[SESSION_KEY] = chosen
         return chosen
     remembered = _normalise(session.get(SESSION_KEY))
@@ -50,17 +44,16 @@ def select_lang() -> str:
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANG) or DEFAULT_LANG
 
 
-def _staff_page() -> bool:
-    # Staff pages share base.html; their words are English, so the page shell must be too
-    # (a Spanish header around English content would also mislabel it for screen readers).
-    return request.blueprint in STAFF_BLUEPRINTS or request.path.startswith("/staff/")
+def fix_lang(lang: str | None) -> None:
+    """This request's pages are in `lang` (a supported one; else the default)."""
+    g.fixed_lang = _normalise(lang) or DEFAULT_LANG
 
 
-def _form_lang() -> str | None:
-    try:
-        return request.form.get("lang")
-    except HTTPException:  # e.g. the body was too large: that error page must still render
-        return None
+def remember_lang(form_lang: str | None = None) -> None:
+    """A ?lang= (or the form's `lang`) chosen on this page is kept for later pages."""
+    g.remember_lang = True
+    if form_lang:
+        g.form_lang = form_lang
 
 
 def use_screening_lang(lang: str | None) -> None:
@@ -85,11 +78,11 @@ def local_when(when: datetime) -> str:
 
 
 def init_i18n(app: Flask) -> None:
-    """Compile the catalogs if needed and install Flask-Babel with our selector."""
-    compile_catalogs()
+    """Install Flask-Babel with our selector (catalogs are compiled at install time)."""
+    check_catalogs()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANG)
-    Babel(app, locale_selector=select_lang)
+    babel.init_app(app, locale_selector=select_lang)
     # `{% trans %}` blocks ignore line breaks and indentation in the templates.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(current_lang=current_lang, languages=LANGUAGES)

@@ -1,13 +1,12 @@
-"""Rate limits with Flask-Limiter, counted in the app's own Redis (shared by every process).
+"""Rate limits (Flask-Limiter), counted in the product's own Redis, shared by every process.
 
-Limited here: starting a screening, per client address (START_LIMIT). Other limits live with
-their forms and count in the same Redis: staff sign-in (checker.web.staff, failed attempts
-per address and per username) and the phone-number forms (checker.sms.limits, per address,
-per screening and per number). Every 429 is a readable page that keeps what was entered.
+One Limiter (checker.web.extensions.limiter): starting a screening is limited per client
+address (START_LIMIT, on the view), staff sign-in per address and per username (failed
+attempts only; checker.web.staff.signin). The phone-number forms have their own counters
+(checker.sms.form_limits). Every 429 is a readable page that keeps what was entered.
 
-The client address is the TCP peer unless PROXY_FIX_HOPS says how many proxies in front set
-X-Forwarded-For (checker.web.security). Many clients share a clinic's Wi-Fi address, so the
-start limit is generous: it stops scripts filling Redis, not people.
+Many clients share a clinic's Wi-Fi address, so the start limit is generous: it stops scripts
+filling Redis, not people.
 """
 
 from __future__ import annotations
@@ -16,81 +15,59 @@ import logging
 from typing import Any
 
 import redis
-from flask import Flask, Response, current_app, make_response, render_template, request
-from flask_limiter import Limiter
+from flask import Flask, Response, request
 from flask_limiter.errors import RateLimitExceeded
-from flask_limiter.util import get_remote_address
 
-from checker.web.security import back_url
+from checker.settings import Settings
+from checker.web.errors import retry_url
+from checker.web.extensions import limiter
+from checker.web.pages import render
 
 log = logging.getLogger(__name__)
 
-DEFAULT_START_LIMIT = "20 per minute; 200 per hour"
-LIMITED_ENDPOINTS = ("screening.start",)
-
 
 def storage_uri(client: redis.Redis) -> str:
-    """A `limits` storage URI naming the app's Redis (the client's pool is what is used)."""
+    """A `limits` storage URI naming the product's Redis (its connection pool is what is
+    used, so TLS, auth and Sentinel match)."""
     kwargs = client.connection_pool.connection_kwargs
     if kwargs.get("path"):
         return f"redis+unix://{kwargs['path']}"
     return f"redis://{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
 
 
-def make_limiter(app: Flask) -> Limiter:
-    """A Limiter on the app's Redis connection pool (so TLS, auth and Sentinel match)."""
-    client: redis.Redis = app.extensions["redis"]
-    return Limiter(
-        key_func=get_remote_address,
-        app=app,
-        storage_uri=storage_uri(client),
-        storage_options={"connection_pool": client.connection_pool,
-                         "key_prefix": app.config["REDIS_KEY_PREFIX"] + "limits"},
-        strategy="sliding-window-counter",
+def limiter_config(settings: Settings, client: redis.Redis) -> dict[str, Any]:
+    return {
+        "RATELIMIT_ENABLED": settings.ratelimit_enabled,
+        "RATELIMIT_STORAGE_URI": storage_uri(client),
+        "RATELIMIT_STORAGE_OPTIONS": {"connection_pool": client.connection_pool,
+                                      "key_prefix": settings.key_prefix + "limits"},
+        "RATELIMIT_STRATEGY": "moving-window",
         # Redis down: let the request through; the page then reports the outage itself
         # (with the emergency advice) instead of a limiter error.
-        swallow_errors=True,
-        headers_enabled=False,
-    )
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_HEADERS_ENABLED": False,
+    }
 
 
-def init_limits(app: Flask) -> Limiter:
-    """Limit starting screenings per address; 429 pages for the whole app."""
-    app.config.setdefault("START_LIMIT", DEFAULT_START_LIMIT)
-    limiter = make_limiter(app)
-    # Flask-Limiter checks inside the decorated view, so the registered view is replaced.
-    for endpoint in LIMITED_ENDPOINTS:
-        view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(
-            lambda: current_app.config["START_LIMIT"], methods=["POST"])(view)
-    app.extensions["clotcheck.start_limiter"] = limiter
+def init_limits(app: Flask) -> None:
+    limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many)
-    return limiter
 
 
-def too_many(error: RateLimitExceeded) -> Response:
+def too_many(error: RateLimitExceeded, **context: Any) -> Response:
+    """The 429 page; blueprints pass what their own form needs to be sent again."""
     if error.response is not None:
         return error.response  # a limit with its own page (on_breach), e.g. staff sign-in
     log.info("rate limit hit on %s %s (%s)", request.method, request.path, error.description)
-    context: dict[str, Any] = {"retry_after": _retry_seconds(error)}
-    if request.endpoint == "screening.start":
-        context["loc"] = request.form.get("loc", "")
-    else:
-        context["retry_url"] = back_url()
-    response = make_response(render_template("too_many.html", partial=_partial(), **context),
-                             429)
-    response.headers["Retry-After"] = str(context["retry_after"])
-    response.headers["Cache-Control"] = "no-store"
+    context.setdefault("retry_url", retry_url())
+    seconds = retry_seconds(error)
+    response = render("too_many.html", 429, track_url=False, retry_after=seconds, **context)
+    response.headers["Retry-After"] = str(seconds)
     return response
 
 
-def _retry_seconds(error: RateLimitExceeded) -> int:
+def retry_seconds(error: RateLimitExceeded) -> int:
     limit = getattr(error, "limit", None)
     expiry = getattr(getattr(limit, "limit", None), "get_expiry", None)
     seconds = int(expiry()) if callable(expiry) else 60
     return max(1, min(seconds, 60))
-
-
-def _partial() -> bool:
-    htmx = getattr(current_app, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, render_template, request
+from flask import Blueprint, Flask, Response, abort, g, render_template, request
 from flask_babel import gettext
 from markupsafe import Markup
 from werkzeug.routing import BaseConverter
@@ -16,6 +16,8 @@ from werkzeug.routing import BaseConverter
 from checker.catalog import DEFAULT_LANG, normalise_lang
 from checker.locations import Location
 from checker.poster import qr_png, qr_svg, start_url
+from checker.web.i18n import fix_lang
+from checker.web.pages import services
 
 bp = Blueprint("reception", __name__)
 
@@ -31,7 +33,7 @@ class SlugConverter(BaseConverter):
 
 
 def _location(slug: str) -> Location:
-    location = current_app.extensions["locations"].get(slug)
+    location = services().locations.get(slug)
     if location is None:
         abort(404)
     g.location = location  # header: this location's name and emergency number
@@ -46,7 +48,7 @@ def poster_lang() -> str | None:
 
 def location_start_url(location: Location) -> str:
     """The start URL printed on the poster; PUBLIC_BASE_URL, else the address in use."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    base = services().settings.public_base_url or request.host_url
     return start_url(base, location.slug, poster_lang())
 
 
@@ -60,6 +62,9 @@ def _cached(body: Any, mimetype: str, filename: str | None = None) -> Response:
 
 @bp.get("/poster/<slug:slug>")
 def poster(slug: str) -> Response:
+    # A printed poster is in the language asked for, whoever prints it (its QR code carries
+    # the same ?lang=).
+    fix_lang(request.args.get("lang"))
     location = _location(slug)
     url = location_start_url(location)
     paper = request.args.get("paper", "auto")
@@ -69,7 +74,7 @@ def poster(slug: str) -> Response:
     html = render_template("reception/poster.html", location=location, url=url, paper=paper,
                            lang=poster_lang(),
                            qr=Markup(svg), base_url_set=bool(
-                               current_app.config.get("PUBLIC_BASE_URL")), partial=False)
+                               services().settings.public_base_url), partial=False)
     return _cached(html, "text/html")
 
 
@@ -103,8 +108,6 @@ def clearance_form(slug: str) -> Response:
 
 
 def init_reception(app: Flask) -> None:
-    """Poster and clearance form routes (public). Safe to call twice."""
-    if bp.name in app.blueprints:
-        return
+    """Poster and clearance form routes (public)."""
     app.url_map.converters.setdefault("slug", SlugConverter)
     app.register_blueprint(bp)

@@ -2,7 +2,9 @@
 
 Every page is plain server-rendered HTML with POST-redirect-GET, so it works without
 JavaScript; with htmx (`hx-boost` on <body>) the same URLs answer `HX-Request` with only the
-body's content. Each request does at most two Redis round trips (see checker.store).
+body's content. Each request does at most two Redis round trips: one load, one
+compare-and-set (checker.store), the finishing step included (its finish event is written by
+the same script; checker.finishes). The use case itself is checker.screenings.
 """
 
 from __future__ import annotations
@@ -12,84 +14,37 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    g,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import gettext, ngettext
-from flask_htmx import HTMX
-from werkzeug.exceptions import HTTPException, NotFound
+from flask import Blueprint, Response, request, url_for
+from flask_babel import gettext
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from checker import flow
 from checker.catalog import N_
 from checker.flow import Progress
-from checker.locations import Location
 from checker.outcome import Level
 from checker.questionnaire import QUESTION_IDS, QUESTIONS, Kind, Option, Question, question
-from checker.store import (
-    FinishedScreening,
-    NotComplete,
-    Screening,
-    ScreeningConflict,
-    ScreeningGone,
-    ScreeningStore,
-    format_code,
-)
-from checker.web.i18n import current_lang, use_screening_lang
+from checker.screenings import NotAskable, NotComplete, Step, askable
+from checker.store import Screening, ScreeningConflict, ScreeningGone, format_code
+from checker.web import errors, limits
+from checker.web.extensions import htmx, limiter
+from checker.web.i18n import current_lang, remember_lang, use_screening_lang
+from checker.web.pages import render, see_other, services, set_location
 from checker.wording import FLAG_TEXT, LEVEL_TITLE, THERAPIST_INSTRUCTION
 
 bp = Blueprint("screening", __name__)
 
 FIRST_QUESTION = QUESTIONS[0].id
-# Security headers, Cache-Control: no-store and CSRF are applied app-wide by
-# checker.web.security.
 EXPIRED_MESSAGE = N_("This page had expired, so your answer was not saved. Check your answer "
                      "and select Continue again")
 
 
 # -- helpers ------------------------------------------------------------------------------
 
-def _store() -> ScreeningStore:
-    return current_app.extensions["clotcheck.store"]
-
-
-def _htmx() -> HTMX:
-    return current_app.htmx  # type: ignore[attr-defined]
-
-
-def _location(slug: str | None) -> Location:
-    location = current_app.extensions["locations"].resolve(slug)
-    g.location = location
-    return location
-
-
-def _render(template: str, status: int = 200, **context: Any) -> Response:
-    """A full page, or for an htmx request only the body's content (same template)."""
-    htmx = _htmx()
-    partial = bool(htmx) and not htmx.history_restore_request
-    response = make_response(render_template(template, partial=partial, **context), status)
-    if partial:
-        # A boosted POST that ended on an error page stays at its URL; a GET (also the GET
-        # after a 303) pushes the final URL explicitly.
-        header = "HX-Push-Url" if request.method == "GET" else "HX-Replace-Url"
-        response.headers[header] = request.full_path.rstrip("?")
-    return response
-
-
-def _see_other(url: str) -> Response:
-    return redirect(url, code=303)
-
-
-def _proceed(screening: Screening, progress: Progress) -> Response:
+def _proceed(step: Step) -> Response:
     """After a successful answer, go on to the next page of the flow."""
-    return _go(_next_url(screening, progress), lambda: _next_page(screening, progress))
+    return _go(_next_url(step.screening, step.progress), lambda: _next_page(step))
 
 
 def _go(url: str, page: Callable[[], Response]) -> Response:
@@ -99,17 +54,17 @@ def _go(url: str, page: Callable[[], Response]) -> Response:
     `HX-Push-Url`, so the address bar and history still follow the flow: one round trip
     instead of two on a slow mobile network, and no second Redis read.
     """
-    htmx = _htmx()
     if not htmx or htmx.history_restore_request:
-        return _see_other(url)
+        return see_other(url)
     response = page()
     response.headers.pop("HX-Replace-Url", None)
     response.headers["HX-Push-Url"] = url
     return response
 
 
-def _next_page(screening: Screening, progress: Progress) -> Response:
+def _next_page(step: Step) -> Response:
     """The page at `_next_url`, rendered from the screening already in hand."""
+    screening, progress = step.screening, step.progress
     if progress.next_question:
         qid = progress.next_question
         return _show_question(screening, qid, progress, _chosen(screening.answers.get(qid)))
@@ -118,13 +73,14 @@ def _next_page(screening: Screening, progress: Progress) -> Response:
     return _show_check(screening, progress)
 
 
-def _load(sid: str) -> Screening:
-    screening = _store().load(sid)
-    if screening is None:
+def _open(sid: str) -> Step:
+    """The screening and where it stands; its location and language apply to the page."""
+    step = services().screenings.open(sid)
+    if step is None:
         raise ScreeningGone(sid)
-    _location(screening.location)
-    use_screening_lang(screening.lang)
-    return screening
+    set_location(step.screening.location)
+    use_screening_lang(step.screening.lang)
+    return step
 
 
 def _question_url(sid: str, qid: str) -> str:
@@ -140,10 +96,6 @@ def _next_url(screening: Screening, progress: Progress) -> str:
     return url_for("screening.check_page", sid=screening.sid)
 
 
-def _askable(qid: str, progress: Progress) -> bool:
-    return qid in progress.path or qid == progress.next_question
-
-
 def _back_url(screening: Screening, qid: str, progress: Progress) -> str:
     path = progress.path
     earlier = path[: path.index(qid)] if qid in path else path
@@ -152,42 +104,39 @@ def _back_url(screening: Screening, qid: str, progress: Progress) -> str:
     return url_for("screening.landing", loc=screening.location)
 
 
-def _announce(done: FinishedScreening) -> None:
-    """Tell the listeners (staff board, SMS); a failing listener never breaks the client."""
-    for listener in current_app.extensions["clotcheck.on_finish"]:
-        try:
-            listener(done)
-        except Exception:
-            current_app.logger.exception("on_finish listener %r failed for %s", listener,
-                                         done.sid)
-
-
 # -- landing --------------------------------------------------------------------------------
 
 @bp.get("/")
 def landing() -> Response:
-    location = _location(request.args.get("loc"))
-    return _render("landing.html", location=location)
+    remember_lang()
+    location = set_location(request.args.get("loc"))
+    return render("landing.html", location=location)
 
 
 @bp.get("/advice")
 def advice() -> Response:
     """What to do if you feel unwell now: configuration only, so it works without Redis."""
-    location = _location(request.args.get("loc"))
-    return _render("advice.html", location=location)
+    remember_lang()
+    location = set_location(request.args.get("loc"))
+    return render("advice.html", location=location)
 
 
 @bp.get("/start")
 def start_again() -> Response:
     """A bookmarked or reloaded /start: back to the landing page rather than a 405."""
-    return _see_other(url_for("screening.landing", loc=request.args.get("loc")))
+    return see_other(url_for("screening.landing", loc=request.args.get("loc")))
+
+
+def _start_limit() -> str:
+    return services().settings.start_limit
 
 
 @bp.post("/start")
+@limiter.limit(_start_limit, methods=["POST"])
 def start() -> Response:
-    location = _location(request.form.get("loc"))
-    screening = _store().create(location.slug, current_lang())
-    return _proceed(screening, screening.progress)
+    remember_lang(request.form.get("lang"))
+    location = set_location(request.form.get("loc"))
+    return _proceed(services().screenings.start(location.slug, current_lang()))
 
 
 # -- questions ------------------------------------------------------------------------------
@@ -231,7 +180,7 @@ def _chosen(answer: Any) -> frozenset[str]:
 def _show_question(screening: Screening, qid: str, progress: Progress, chosen: frozenset[str],
                    error: str | None = None, status: int = 200) -> Response:
     view = _question_view(qid, screening.answers, chosen, error)
-    return _render("question.html", status, screening=screening, view=view, q=view.question,
+    return render("question.html", status, screening=screening, view=view, q=view.question,
                    error=error, back_url=_back_url(screening, qid, progress))
 
 
@@ -240,22 +189,14 @@ def _known_question(qid: str) -> None:
         raise NotFound()
 
 
-def _on_path(sid: str, qid: str) -> tuple[Screening, Response | None]:
-    """The screening, and a redirect to the right page when `qid` is not askable now."""
-    _known_question(qid)
-    screening = _load(sid)
-    if _askable(qid, screening.progress):
-        return screening, None
-    return screening, _see_other(_next_url(screening, screening.progress))
-
-
 @bp.get("/s/<sid>/q/<qid>")
 def question_page(sid: str, qid: str) -> Response:
-    screening, elsewhere = _on_path(sid, qid)
-    if elsewhere:
-        return elsewhere
-    return _show_question(screening, qid, screening.progress,
-                          _chosen(screening.answers.get(qid)))
+    _known_question(qid)
+    step = _open(sid)
+    screening, progress = step.screening, step.progress
+    if not askable(qid, progress):
+        return see_other(_next_url(screening, progress))
+    return _show_question(screening, qid, progress, _chosen(screening.answers.get(qid)))
 
 
 def _submitted(qid: str) -> str | list[str]:
@@ -267,20 +208,30 @@ def _submitted(qid: str) -> str | list[str]:
 
 @bp.post("/s/<sid>/q/<qid>")
 def answer_question(sid: str, qid: str) -> Response:
-    screening, elsewhere = _on_path(sid, qid)
-    if elsewhere:
-        return elsewhere
-    progress = screening.progress
-    value = _submitted(qid)
+    _known_question(qid)
+    screening = _load_screening(sid)  # the flow is evaluated once, on the new answers
     try:
-        screening, done = _store().record_answer(screening, qid, value)
+        step = services().screenings.answer(screening, qid, _submitted(qid))
+    except NotAskable as elsewhere:
+        return see_other(_next_url(elsewhere.screening, elsewhere.progress))
     except flow.AnswerError as error:
+        progress = flow.evaluate(screening.answers)
+        if not askable(qid, progress):
+            return see_other(_next_url(screening, progress))
         kept = frozenset(request.form.getlist(qid))
         return _show_question(screening, qid, progress, kept, answer_error_text(error),
                               status=400)
-    if done is not None:
-        _announce(done)
-    return _proceed(screening, screening.progress)
+    return _proceed(step)
+
+
+def _load_screening(sid: str) -> Screening:
+    """The stored screening only (no flow evaluation yet); its location and language apply."""
+    screening = services().store.load(sid)
+    if screening is None:
+        raise ScreeningGone(sid)
+    set_location(screening.location)
+    use_screening_lang(screening.lang)
+    return screening
 
 
 def answer_error_text(error: flow.AnswerError) -> str:
@@ -288,26 +239,26 @@ def answer_error_text(error: flow.AnswerError) -> str:
     return gettext(error.msgid, **{name: gettext(value) for name, value in error.params.items()})
 
 
-def show_expired_question() -> Response | None:
+def _show_expired_question() -> Response | None:
     """After a failed CSRF check: the same question with the choices kept and a fresh token
     (None when that cannot be shown; the caller then shows a general page)."""
     args = request.view_args or {}
     sid, qid = str(args.get("sid", "")), str(args.get("qid", ""))
-    if qid not in QUESTION_IDS:
+    if request.endpoint != "screening.answer_question" or qid not in QUESTION_IDS:
         return None
     try:
-        screening = _store().load(sid)
+        step = services().screenings.open(sid)
     except redis.RedisError:
         return None
-    if screening is None:
+    if step is None:
         return None
-    _location(screening.location)
-    use_screening_lang(screening.lang)
-    progress = screening.progress
-    if not _askable(qid, progress):
+    set_location(step.screening.location)
+    use_screening_lang(step.screening.lang)
+    if not askable(qid, step.progress):
         return None
     kept = frozenset(request.form.getlist(qid))
-    return _show_question(screening, qid, progress, kept, gettext(EXPIRED_MESSAGE), status=400)
+    return _show_question(step.screening, qid, step.progress, kept, gettext(EXPIRED_MESSAGE),
+                          status=400)
 
 
 # -- check answers --------------------------------------------------------------------------
@@ -331,42 +282,38 @@ def _rows(screening: Screening, progress: Progress) -> list[AnswerRow]:
 
 @bp.get("/s/<sid>/check")
 def check_page(sid: str) -> Response:
-    screening = _load(sid)
-    progress = screening.progress
-    if progress.next_question:
-        return _see_other(_next_url(screening, progress))
-    return _show_check(screening, progress)
+    step = _open(sid)
+    if step.progress.next_question:
+        return see_other(_next_url(step.screening, step.progress))
+    return _show_check(step.screening, step.progress)
 
 
 def _show_check(screening: Screening, progress: Progress) -> Response:
     back = _question_url(screening.sid, progress.path[-1]) if progress.path else url_for(
         "screening.landing", loc=screening.location)
-    return _render("check.html", screening=screening, rows=_rows(screening, progress),
-                   back_url=back)
+    return render("check.html", screening=screening, rows=_rows(screening, progress),
+                  back_url=back)
 
 
 @bp.post("/s/<sid>/check")
 def confirm_answers(sid: str) -> Response:
-    screening = _load(sid)
+    step = _open(sid)
     try:
-        screening, done = _store().finish(screening)
+        step = services().screenings.finish(step)
     except NotComplete:
-        return _see_other(_next_url(screening, screening.progress))
-    if done is not None:
-        _announce(done)
+        return see_other(_next_url(step.screening, step.progress))
     url = url_for("screening.outcome_page", sid=sid)
-    return _go(url, lambda: _show_outcome(screening, screening.progress))
+    return _go(url, lambda: _show_outcome(step.screening, step.progress))
 
 
 # -- outcome --------------------------------------------------------------------------------
 
 @bp.get("/s/<sid>/outcome")
 def outcome_page(sid: str) -> Response:
-    screening = _load(sid)
-    progress = screening.progress
-    if not screening.finished or screening.outcome is None:
-        return _see_other(_next_url(screening, progress))
-    return _show_outcome(screening, progress)
+    step = _open(sid)
+    if not step.screening.finished or step.screening.outcome is None:
+        return see_other(_next_url(step.screening, step.progress))
+    return _show_outcome(step.screening, step.progress)
 
 
 def _show_outcome(screening: Screening, progress: Progress) -> Response:
@@ -375,7 +322,7 @@ def _show_outcome(screening: Screening, progress: Progress) -> Response:
     sid = screening.sid
     change_url = (_question_url(sid, FIRST_QUESTION) if progress.early
                   else url_for("screening.check_page", sid=sid))
-    return _render(
+    return render(
         "outcome.html",
         screening=screening,
         outcome=outcome,
@@ -390,58 +337,46 @@ def _show_outcome(screening: Screening, progress: Progress) -> Response:
     )
 
 
-# -- shared context and errors -------------------------------------------------------------
+# -- errors on these pages (app-wide pages: checker.web.errors) -----------------------------
 
-@bp.app_context_processor
-def _page_context() -> dict[str, Any]:
-    location = g.get("location") or current_app.extensions["locations"].default
-    number = location.emergency_number
-    hours = max(1, current_app.config["SCREENING_TTL"] // 3600)
-    return {
-        "kept_for": ngettext("%(num)s hour", "%(num)s hours", hours),
-        "location": location,
-        "clinic_name": location.name,
-        "emergency_number": number,
-        "emergency_tel": "tel:" + "".join(c for c in number if c.isdigit() or c == "+"),
-    }
+def _landing_again() -> str:
+    return url_for("screening.landing", loc=request.form.get("loc"))
 
 
-@bp.after_app_request
-def _vary(response: Response) -> Response:
-    # The same URL answers differently with HX-Request, so caches must key on it.
-    response.vary.add("HX-Request")
-    return response
-
-
-@bp.app_errorhandler(ScreeningGone)
+@bp.errorhandler(ScreeningGone)
 def _gone(_: ScreeningGone) -> Response:
-    return _render("gone.html", 404)
+    return render("gone.html", 404)
 
 
-@bp.app_errorhandler(ScreeningConflict)
+@bp.errorhandler(ScreeningConflict)
 def _conflict(_: ScreeningConflict) -> Response:
-    return _render("error.html", 409, heading=gettext("Your answers changed in another window"),
-                   message=gettext("We did not save this answer, so nothing was mixed up. "
-                                   "Please try again."), retry_url=_retry_url())
+    return render("error.html", 409, heading=gettext("Your answers changed in another window"),
+                  message=gettext("We did not save this answer, so nothing was mixed up. "
+                                  "Please try again."), retry_url=request.path)
 
 
-@bp.app_errorhandler(NotFound)
-def _not_found(_: HTTPException) -> Response:
-    return _render("not_found.html", 404)
+@bp.errorhandler(CSRFError)
+def _expired(error: CSRFError) -> Response:
+    shown = _show_expired_question()
+    if shown is not None:
+        return shown
+    return errors.csrf_failed(error, _landing_again() if request.endpoint ==
+                              "screening.start" else None)
 
 
-@bp.app_errorhandler(redis.RedisError)
-def _redis_down(_: redis.RedisError) -> Response:
-    current_app.logger.exception("Redis unavailable during %s %s", request.method, request.path)
-    response = _render("unavailable.html", 503, retry_url=_retry_url())
-    response.headers["Retry-After"] = "10"
-    return response
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    retry = url_for("screening.landing") if request.endpoint == "screening.start" else None
+    return errors.too_large(error, retry)
 
 
-def _retry_url() -> str:
-    """A GET that repeats what the person was doing (a POST is retried from its form page)."""
-    if request.method == "GET":
-        return request.full_path.rstrip("?")
-    if request.endpoint == "screening.start":
-        return url_for("screening.landing", loc=request.form.get("loc"))
-    return request.path
+@bp.errorhandler(redis.RedisError)
+def _redis_down(error: redis.RedisError) -> Response:
+    retry = _landing_again() if request.endpoint == "screening.start" else None
+    return errors.redis_down(error, retry)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _too_many(error: RateLimitExceeded) -> Response:
+    """Too many starts from this address: the page offers the start button again."""
+    return limits.too_many(error, loc=request.form.get("loc", ""))

@@ -1,9 +1,7 @@
 """SMS web routes: the outcome page's text forms (POST-redirect-GET) and Twilio's webhooks.
 
-`init_sms(app)` wires everything: the blueprint, the sender (Twilio or the outbox), the
-on-finish listener for staff alerts, and `app.extensions["sms"]` (an SmsService) for staff pages.
-Records are encrypted with the app's `crypto`; numbers are looked up by their keyed tag
-(PHONE_TAG_KEY, else derived from SECRET_KEY; see checker.sms.keys).
+Everything goes through the SmsService (checker.sms.service), built by checker.services.
+Twilio cannot send a CSRF token, so its webhooks are exempt here and checked by signature.
 """
 
 from __future__ import annotations
@@ -12,34 +10,19 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    abort,
-    current_app,
-    g,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, g, redirect, request, url_for
 from flask_babel import gettext
 from twilio.request_validator import RequestValidator
 
 from checker.catalog import N_
-from checker.crypto import tagger_for
 from checker.outcome import Level
-from checker.sms import core as sms_core
-from checker.sms.keys import key_settings
-from checker.sms.limits import PER_IP, Limits
 from checker.sms.phones import PhoneError, log_ref, parse_phone
 from checker.sms.schedule import CADENCE_WEEKS, MAX_REMINDERS
 from checker.sms.service import GUIDANCE_LEVELS, ReminderPlan, SmsService
-from checker.sms.settings import SmsSettings
 from checker.store import Screening
+from checker.web.extensions import csrf
 from checker.web.i18n import use_screening_lang
+from checker.web.pages import render, services, set_location
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger("checker.sms")
@@ -48,72 +31,34 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_APPOINTMENT_DAYS = 365
 
 
-def init_sms(app: Flask) -> None:
-    """Register the SMS routes, sender, staff-alert listener and app.extensions["sms"]."""
-    settings = SmsSettings.from_config(app.config)
-    clock = app.config.get("SMS_CLOCK") or sms_core.utc_now
-    tagger = tagger_for(key_settings(app.config))
-    core = sms_core.SmsCore(app.extensions["redis"], settings, clock,
-                            crypto=app.extensions["crypto"], tagger=tagger)
-    sms_core.install(core)  # an in-process worker (tests) uses the same clock and sender
-    service = SmsService(core, app.extensions["locations"])
-    app.extensions["sms"] = service
-    app.extensions["sms.limits"] = Limits(core.redis, settings.prefix, tagger)
-    app.extensions.setdefault("clotcheck.on_finish", []).append(service.on_screening_finished)
-    app.register_blueprint(bp)
-    csrf = app.extensions.get("csrf")
-    if csrf is not None:  # Twilio cannot send a CSRF token; the signature protects these
-        csrf.exempt(inbound)
-        csrf.exempt(status)
-    if not settings.twilio_configured:
-        log.warning("Twilio is not configured: texts go to the staff outbox")
-    try:
-        core.ensure_sweep()
-        _migrate_opt_outs(core)
-    except Exception:  # Redis down at start-up must not stop the web app; the worker does it
-        log.exception("could not schedule the SMS sweep or check the opt-out list")
-
-
-def _migrate_opt_outs(core: sms_core.SmsCore) -> None:
-    moved = core.store.migrate_opt_outs()
-    if moved:
-        log.info("opt-out list: %d entries carried over to the current keys", moved)
-
-
 def _service() -> SmsService:
-    return current_app.extensions["sms"]
-
-
-def _settings() -> SmsSettings:
-    return _service().core.settings
+    return services().sms
 
 
 # -- the client's forms ---------------------------------------------------------------------
 
 def _screening(sid: str, levels: tuple[Level, ...]) -> Screening:
-    screening = current_app.extensions["clotcheck.store"].load(sid)
+    screening = services().store.load(sid)
     if screening is None or screening.outcome is None or screening.outcome.level not in levels:
         abort(404)
-    g.location = current_app.extensions["locations"].resolve(screening.location)
+    set_location(screening.location)
     use_screening_lang(screening.lang)
     return screening
 
 
 def _render(template: str, status: int = 200, **context: Any) -> Response:
-    response = make_response(render_template(template, **context), status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render(template, status, partial=False, track_url=False, **context)
 
 
 def _check_phone(form: dict[str, str], errors: dict[str, str]) -> str | None:
-    settings = _settings()
+    settings = _service().settings
     try:
         phone = parse_phone(form.get("phone", ""), settings.default_region,
                             settings.allowed_countries)
     except PhoneError as exc:
         errors["phone"] = gettext(exc.msgid, **exc.params)
         return None
-    if _service().store.opted_out(phone):
+    if _service().opted_out(phone):
         errors["phone"] = gettext("This number asked us not to text it. To get texts again, "
                                   "text START to our number first.")
         return None
@@ -122,8 +67,7 @@ def _check_phone(form: dict[str, str], errors: dict[str, str]) -> str | None:
 
 def _limited(sid: str, phone: str, form: dict, template: str, screening: Screening,
              **context: Any) -> Response | None:
-    hit = current_app.extensions["sms.limits"].take_request(
-        request.remote_addr or "-", sid, phone, _service().clock())
+    hit = _service().limits.take_request(sid, phone, _service().clock())
     if hit is None:
         return None
     message = {"screening": N_("You have asked for texts from this check-in several times "
@@ -135,8 +79,7 @@ def _limited(sid: str, phone: str, form: dict, template: str, screening: Screeni
 
 
 def _ip_allowed() -> bool:
-    limits = current_app.extensions["sms.limits"]
-    return limits.take(PER_IP, request.remote_addr or "-", _service().clock())
+    return _service().limits.take_address(request.remote_addr or "-", _service().clock())
 
 
 def _too_many(template: str, screening: Screening, form: dict, **context: Any) -> Response:
@@ -248,7 +191,7 @@ def reminders_set(sid: str) -> Response:
 
 def _signed() -> bool:
     """Twilio's signature over the public URL (query included) and every POST field."""
-    settings = _settings()
+    settings = _service().settings
     signature = request.headers.get("X-Twilio-Signature", "")
     if not settings.auth_token or not signature:
         return False
@@ -264,16 +207,18 @@ def _twiml() -> Response:
 
 
 @bp.post("/sms/inbound")
+@csrf.exempt
 def inbound() -> Response:
     if not _signed():
         abort(403)
     phone = request.form.get("From", "")
     handled = _service().handle_inbound(phone, request.form.get("Body", ""))
-    log.info("sms reply from %s: %s", log_ref(_service().store.tag(phone)), handled)
+    log.info("sms reply from %s: %s", log_ref(_service().tag(phone)), handled)
     return _twiml()
 
 
 @bp.post("/sms/status")
+@csrf.exempt
 def status() -> Response:
     if not _signed():
         abort(403)

@@ -145,7 +145,7 @@ def staff_app(app_config: dict, redis_client, tmp_path: Path):
     path = tmp_path / "locations.toml"
     path.write_text(TWO_LOCATIONS, encoding="utf-8")
     app = create_app({**app_config, "CLOTCHECK_LOCATIONS": str(path)})
-    app.extensions["clotcheck.staff"].add("alice", STAFF_PASSWORD)
+    app.extensions["clotcheck"].staff.add("alice", STAFF_PASSWORD)
     return app
 
 

@@ -1,6 +1,6 @@
 """Helpers for the security, fault and fuzz tests: the app as deployed (CSRF on, SMS wired,
 explicit encryption keys) and a client that fills forms like a browser (hidden fields from the
-rendered page, so the CSRF token is the real one)."""
+rendered page, so the CSRF token is the real one). The `deployed` fixture is in conftest.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import html
 import re
 from collections.abc import Mapping
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -19,13 +18,6 @@ PUBLIC_BASE_URL = "https://clinic.example"
 KEY_A = new_key()
 KEY_B = new_key()
 
-PROCEED = {"emergency_now": ["none"], "emergency_recent": "no", "limb_symptoms": ["none"],
-           "clot_history": "no", "vein_conditions": ["none"], "medicines": ["none"],
-           "recent_events": ["none"], "long_term_factors": ["none"]}
-URGENT = {"emergency_now": ["none"], "emergency_recent": "yes"}
-EMERGENCY = {"emergency_now": ["chest_pain"]}
-DEFER = {**PROCEED, "clot_history": "being_checked"}
-MODIFIED = {**PROCEED, "medicines": ["anticoagulant"], "bleeding_signs": "no"}
 
 _FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
 _INPUT = re.compile(r"<input\b([^>]*)>", re.I)
@@ -108,14 +100,3 @@ def answer_until_done(client: FlaskClient, url: str, answers: Mapping[str, objec
     raise AssertionError("the screening did not finish")
 
 
-def sid_of(url: str) -> str:
-    return url.split("/")[2]
-
-
-@pytest.fixture
-def deployed(app_config: dict, redis_url: str, key_prefix: str, redis_client) -> Flask:
-    from fake_twilio import delete_sms_keys
-
-    app = deployed_app(app_config)
-    yield app
-    delete_sms_keys(redis_url, key_prefix)

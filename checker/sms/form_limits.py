@@ -1,7 +1,7 @@
 """Abuse limits for the public phone-number forms (SMS pumping): fixed-window Redis counters.
 
 Counter keys carry a keyed tag of what is counted (address, screening, number), never the
-value itself.
+value itself. (Rate limits on other pages use Flask-Limiter: checker.web.limits.)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ PER_SCREENING = Limit("screening", 3, 86400)  # accepted requests per screening
 PER_PHONE = Limit("phone", 3, 86400)  # accepted requests per number per day
 
 
-class Limits:
+class FormLimits:
     def __init__(self, client: redis.Redis, prefix: str, tagger: Tagger):
         self.redis = client
         self.base = f"{prefix}{{sms}}:limit:"
@@ -42,7 +42,11 @@ class Limits:
         count, _ = pipe.execute()
         return int(count) <= limit.count
 
-    def take_request(self, ip: str, sid: str, phone: str, now: datetime) -> str | None:
+    def take_address(self, address: str, now: datetime) -> bool:
+        """One form post from a client address; False when the address is over its limit."""
+        return self.take(PER_IP, address, now)
+
+    def take_request(self, sid: str, phone: str, now: datetime) -> str | None:
         """Which limit was hit (None if none) for an accepted phone-form request."""
         if not self.take(PER_SCREENING, sid, now):
             return "screening"

@@ -11,18 +11,15 @@ sweep can never send a text twice. Keys live under one hash tag `<prefix>{sms}:`
 stay valid on Redis Cluster.
 
 At rest: the number, the text and any error (Twilio's may quote the number) are AES-GCM tokens
-bound to their record and field (checker.crypto); every key, dedupe key and index that depends
-on a number uses its keyed tag (`store.tag`), never the number or an unkeyed hash of it. The
-opt-out list maps tag -> encrypted number, under the tag key's id: rotating ENCRYPTION_KEYS
-never touches a tag, and if the tag key itself changes, `migrate_opt_outs` re-tags every
-opt-out from its encrypted number.
+bound to their record and field (checker.sealed); every key, dedupe key and index that depends
+on a number uses its keyed tag (`store.tag`), never the number or an unkeyed hash of it.
+Opt-outs, the development outbox and clearance notes have modules of their own.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import secrets
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,12 +28,12 @@ from enum import StrEnum
 import redis
 
 from checker.crypto import Crypto, DecryptError, Tagger
+from checker.sealed import SealedFields
 
 log = logging.getLogger("checker.sms")
 
 RETENTION = timedelta(days=30)  # records (with phone numbers) are kept this long after due
-OUTBOX_SIZE = 500
-ENCRYPTED_FIELDS = ("to", "body", "error")
+ENCRYPTED_FIELDS = frozenset({"to", "body", "error"})
 UNREADABLE = "cannot be decrypted with the configured ENCRYPTION_KEYS"
 
 
@@ -99,8 +96,7 @@ class Message:
         return out
 
     @classmethod
-    def from_fields(cls, raw: dict[bytes, bytes]) -> Message:
-        data = {k.decode(): v.decode() for k, v in raw.items()}
+    def from_fields(cls, data: dict[str, str]) -> Message:
         times = {"due", "created", "sent_at", "claimed", "updated"}
         kwargs: dict[str, object] = {}
         for name in cls.__dataclass_fields__:
@@ -149,6 +145,7 @@ return 1
 _CLAIM = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
+if state == 'claimed' then return 'in_flight' end  -- another worker holds it
 if state ~= 'scheduled' then return state end
 if tonumber(redis.call('HGET', KEYS[1], 'due')) > tonumber(ARGV[2]) then return 'not_due' end
 if redis.call('HEXISTS', KEYS[4], ARGV[3]) == 1 then
@@ -190,8 +187,8 @@ class MessageStore:
     def __init__(self, client: redis.Redis, prefix: str, crypto: Crypto, tagger: Tagger):
         self.redis = client
         self.base = f"{prefix}{{sms}}:"
-        self.crypto = crypto
         self.tagger = tagger
+        self.sealed = SealedFields(crypto, ENCRYPTED_FIELDS, "sms:")
         self._create = client.register_script(_CREATE)
         self._claim = client.register_script(_CLAIM)
         self._transition = client.register_script(_TRANSITION)
@@ -212,22 +209,6 @@ class MessageStore:
     def all_key(self) -> str:
         return f"{self.base}all"
 
-    @property
-    def optout_key(self) -> str:
-        return self.optout_key_for(self.tagger.id)
-
-    def optout_key_for(self, tag_key_id: str) -> str:
-        return f"{self.base}optout:{tag_key_id}"
-
-    @property
-    def optout_ids_key(self) -> str:
-        """The ids of every tag key an opt-out list was kept under (for migration)."""
-        return f"{self.base}optout-keys"
-
-    @property
-    def legacy_optout_key(self) -> str:
-        return f"{self.base}optout"  # plain numbers, before encryption at rest
-
     def tag(self, phone: str) -> str:
         """The number's keyed tag: for keys, indexes and logs instead of the number."""
         return self.tagger.tag(phone)
@@ -241,26 +222,11 @@ class MessageStore:
     def provider_key(self, provider_id: str) -> str:
         return f"{self.base}provider:{provider_id}"
 
-    # -- encryption -----------------------------------------------------------------------
-    def _seal(self, key: str, name: str, value: str) -> str:
-        if name not in ENCRYPTED_FIELDS or not value:
-            return value
-        return self.crypto.encrypt(value, f"sms:{key}:{name}")
-
-    def _open_fields(self, key: str, raw: dict[bytes, bytes]) -> dict[bytes, bytes]:
-        """Decrypt the encrypted fields (plain ones from before encryption pass through)."""
-        out = dict(raw)
-        for name in ENCRYPTED_FIELDS:
-            value = raw.get(name.encode())
-            if value and Crypto.is_token(value):
-                out[name.encode()] = self.crypto.decrypt_bytes(value, f"sms:{key}:{name}")
-        return out
-
     def _message(self, key: str, raw: dict[bytes, bytes]) -> Message | None:
         if not raw:
             return None
         try:
-            return Message.from_fields(self._open_fields(key, raw))
+            return Message.from_fields(self.sealed.open_all(key, raw))
         except DecryptError:
             log.warning("sms record %s %s", key.split(":", 1)[0], UNREADABLE)
             return None
@@ -275,7 +241,7 @@ class MessageStore:
         args: list[str] = [message.key, _ts(message.due), _ts(message.created), str(expire_at),
                            str(int(now.timestamp()))]
         for name, value in message.fields().items():
-            args += [name, self._seal(message.key, name, value)]
+            args += [name, self.sealed.seal(message.key, name, value)]
         return bool(self._create(keys=keys, args=args))
 
     def get(self, key: str) -> Message | None:
@@ -294,13 +260,14 @@ class MessageStore:
         found = (self._message(key, raw) for key, raw in zip(keys, pipe.execute(), strict=True))
         return [m for m in found if m is not None]
 
-    def claim(self, key: str, now: datetime, phone_tag: str) -> str:
+    def claim(self, key: str, now: datetime, phone_tag: str, optout_key: str) -> str:
         """'claimed' if this caller may send now; else why not (state, 'not_due', ...).
 
-        `phone_tag` is the tag of the record's number: an opted-out number is never claimed.
+        `phone_tag` is the tag of the record's number: a number in the opt-out hash
+        `optout_key` (checker.sms.optouts) is never claimed.
         """
         result = self._claim(keys=[self.record_key(key), self.due_key, self.claimed_key,
-                                   self.optout_key], args=[key, _ts(now), phone_tag])
+                                   optout_key], args=[key, _ts(now), phone_tag])
         return result.decode() if isinstance(result, bytes) else str(result)
 
     def transition(self, key: str, allowed: Iterable[str], new: State, now: datetime,
@@ -309,7 +276,7 @@ class MessageStore:
         args: list[str] = [key, " ".join(allowed), new.value, _ts(now)]
         for name, value in fields.items():
             text = _ts(value) if isinstance(value, datetime) else str(value)
-            args += [name, self._seal(key, name, text)]
+            args += [name, self.sealed.seal(key, name, text)]
         result = self._transition(keys=[self.record_key(key), self.due_key,
                                         self.claimed_key], args=args)
         return result.decode() if isinstance(result, bytes) else None
@@ -344,114 +311,3 @@ class MessageStore:
     def by_provider(self, provider_id: str) -> str | None:
         value = self.redis.get(self.provider_key(provider_id))
         return value.decode() if value else None
-
-    # -- opt-outs (kept without expiry: an opted-out number is never texted again) ------------
-    def opt_out(self, phone: str) -> None:
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(self.optout_key, self.tag(phone), self.crypto.encrypt(phone, "sms:optout"))
-        pipe.sadd(self.optout_ids_key, self.tagger.id)
-        pipe.execute()
-
-    def opt_in(self, phone: str) -> None:
-        self.redis.hdel(self.optout_key, self.tag(phone))
-
-    def opted_out(self, phone: str) -> bool:
-        return bool(self.redis.hexists(self.optout_key, self.tag(phone)))
-
-    def migrate_opt_outs(self) -> int:
-        """Carry opt-outs to the current keys; how many were moved or re-encrypted.
-
-        Lists kept under an older tag key (PHONE_TAG_KEY or SECRET_KEY changed) and the plain
-        list from before encryption are re-tagged from their numbers; tokens made with an older
-        encryption key are re-encrypted with the current one. A list whose numbers do not
-        decrypt is kept (and logged) so that restoring the old key can still recover it.
-        """
-        moved = self._migrate_legacy()
-        current = self.tagger.id
-        for raw_id in self.redis.smembers(self.optout_ids_key):
-            old_id = raw_id.decode()
-            if old_id != current:
-                moved += self._migrate_list(old_id)
-        return moved + self._rewrap_current()
-
-    def _migrate_legacy(self) -> int:
-        numbers = [n.decode() for n in self.redis.smembers(self.legacy_optout_key)]
-        for phone in numbers:
-            self.opt_out(phone)
-        if numbers:
-            self.redis.delete(self.legacy_optout_key)
-        return len(numbers)
-
-    def _migrate_list(self, old_id: str) -> int:
-        old_key = self.optout_key_for(old_id)
-        try:
-            numbers = [self.crypto.decrypt(token, "sms:optout")
-                       for token in self.redis.hvals(old_key)]
-        except DecryptError:
-            log.error("opt-outs kept under an older PHONE_TAG_KEY/SECRET_KEY %s; they stay "
-                      "stored until the old encryption key is configured again", UNREADABLE)
-            return 0
-        for phone in numbers:
-            self.opt_out(phone)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.delete(old_key)
-        pipe.srem(self.optout_ids_key, old_id)
-        pipe.execute()
-        return len(numbers)
-
-    def _rewrap_current(self) -> int:
-        stale = {tag: token for tag, token in self.redis.hgetall(self.optout_key).items()
-                 if self.crypto.needs_rewrap(token)}
-        rewrapped = 0
-        for tag, token in stale.items():
-            try:
-                phone = self.crypto.decrypt(token, "sms:optout")
-            except DecryptError:
-                continue  # the old key is gone; the tag still blocks texts to this number
-            self.redis.hset(self.optout_key, tag, self.crypto.encrypt(phone, "sms:optout"))
-            rewrapped += 1
-        return rewrapped
-
-    # -- development outbox -----------------------------------------------------------------
-    @property
-    def outbox_key(self) -> str:
-        return f"{self.base}outbox"
-
-    def add_to_outbox(self, item: dict) -> str:
-        item = {**item, "id": "OB" + secrets.token_hex(16)}
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.lpush(self.outbox_key, self.crypto.encrypt(json.dumps(item), "sms:outbox"))
-        pipe.ltrim(self.outbox_key, 0, OUTBOX_SIZE - 1)
-        pipe.execute()
-        return item["id"]
-
-    def outbox(self, limit: int = 50) -> list[dict]:
-        items = []
-        for raw in self.redis.lrange(self.outbox_key, 0, limit - 1):
-            try:
-                text = self.crypto.decrypt(raw, "sms:outbox") if Crypto.is_token(raw) else raw
-            except DecryptError:
-                continue  # written with a key no longer configured
-            items.append(json.loads(text))
-        return items
-
-    # -- notes for staff ----------------------------------------------------------------------
-    def note_key(self, sid: str) -> str:
-        return f"{self.base}note:{sid}"
-
-    def set_note(self, sid: str, text: str, now: datetime) -> None:
-        sealed = self.crypto.encrypt(text, f"sms:note:{sid}")
-        self.redis.hset(self.note_key(sid), mapping={"text": sealed, "at": _ts(now)})
-        self.redis.expire(self.note_key(sid), int(RETENTION.total_seconds()) * 7)
-
-    def note(self, sid: str) -> tuple[str, datetime] | None:
-        raw = self.redis.hgetall(self.note_key(sid))
-        if not raw:
-            return None
-        text = raw[b"text"]
-        try:
-            plain = self.crypto.decrypt(text, f"sms:note:{sid}") if Crypto.is_token(text) \
-                else text.decode()
-        except DecryptError:
-            return None
-        return plain, _from_ts(raw[b"at"].decode())
