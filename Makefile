@@ -9,14 +9,21 @@ BIN    := $(VENV)/bin
 PY_STAMP  := $(VENV)/.clotcheck-installed
 NPM_STAMP := node_modules/.clotcheck-installed
 NPM_LOCK  := $(wildcard package-lock.json)
+# Compiled message catalogs: build output of translations/*/LC_MESSAGES/messages.po.
+MO_FILES  := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint bench install clean messages
+.PHONY: run test test-fast lint bench install clean messages
 
+# PORT=8001 make run (or make run PORT=8001) when 8000 is taken.
 run: install
-	$(BIN)/python -m checker.serve
+	$(BIN)/python -m devtools.run $(if $(PORT),--port $(PORT))
 
 test: install lint
 	$(BIN)/python -m pytest
+
+# The fast part of the suite (no processes, browsers or extra Redis servers started).
+test-fast: install lint
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
@@ -25,7 +32,7 @@ lint: $(PY_STAMP)
 bench: install
 	$(BIN)/python bench/step_latency.py $(ARGS)
 
-install: $(PY_STAMP) $(if $(wildcard package.json),$(NPM_STAMP))
+install: $(PY_STAMP) $(if $(wildcard package.json),$(NPM_STAMP)) $(MO_FILES)
 
 # pyvenv.cfg is a real file (bin/python is a symlink whose mtime is the interpreter's).
 $(VENV)/pyvenv.cfg:
@@ -35,14 +42,18 @@ $(PY_STAMP): pyproject.toml $(VENV)/pyvenv.cfg
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The app reads the compiled catalogs; they are never compiled at start-up.
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(PY_STAMP)
+	$(BIN)/python -m checker.catalog
+
 # npm ci wipes node_modules, so the stamp is written after it.
 $(NPM_STAMP): package.json $(NPM_LOCK)
 	npm $(if $(NPM_LOCK),ci,install) --no-audit --no-fund
 	touch $@
 
 # After changing client wording: refresh the template and the Spanish catalog, then translate
-# the new or fuzzy entries (tests/test_i18n.py fails until every one is done). The .mo files
-# are compiled at start-up (checker.catalog), so there is no separate compile step.
+# the new or fuzzy entries (tests/test_i18n.py fails until every one is done). `make install`
+# (which `make run` and `make test` do first) compiles the .mo files.
 messages: $(PY_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project ClotCheck \
 		-o translations/messages.pot .

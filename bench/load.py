@@ -33,9 +33,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from step_latency import (  # noqa: E402  (helper B's benchmark: shared helpers)
+from honcho.environ import parse_procfile  # noqa: E402
+
+from bench.common import (  # noqa: E402
     HX,
     PATHS,
     Browser,
@@ -47,9 +48,7 @@ from step_latency import (  # noqa: E402  (helper B's benchmark: shared helpers)
     screening,
     tree_cpu_seconds,
 )
-
 from checker.crypto import new_key  # noqa: E402
-from checker.serve import parse_procfile  # noqa: E402
 
 TARGET_P99_MS = 250.0
 TARGET_AT = 256

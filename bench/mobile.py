@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.step_latency import (  # noqa: E402
+from bench.common import (  # noqa: E402
     deployed,
     planned_answers,
 )

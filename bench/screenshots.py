@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import deployed, planned_answers  # noqa: E402
 from bench.mobile import CHROMIUM_ARGS, STATE  # noqa: E402
-from bench.step_latency import deployed, planned_answers  # noqa: E402
 from checker.staff import StaffAccounts  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"

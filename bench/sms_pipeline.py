@@ -25,10 +25,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import redis  # noqa: E402
 from fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, start_fake_twilio  # noqa: E402
 
-from checker.redis_conn import EmbeddedRedis  # noqa: E402
-from checker.sms.core import SmsCore  # noqa: E402
-from checker.sms.records import Message  # noqa: E402
-from checker.sms.settings import SmsSettings  # noqa: E402
+from checker.services import build  # noqa: E402
+from checker.settings import Settings  # noqa: E402
+from checker.sms.dispatch import Dispatcher  # noqa: E402
+from checker.sms.messages import Message  # noqa: E402
+from devtools.embedded_redis import EmbeddedRedis  # noqa: E402
 
 PREFIX = "bench-sms:"
 
@@ -46,7 +47,7 @@ def phone(n: int) -> str:
     return f"+1202555{n % 10000:04d}"
 
 
-def throughput(core: SmsCore, fake, env: dict, count: int) -> dict[str, float]:
+def throughput(core: Dispatcher, fake, env: dict, count: int) -> dict[str, float]:
     """Enqueue rate; end-to-end rate (including the worker's start-up); the worker's steady
     rate (first to last request at the fake); TCP connections the worker opened to it."""
     start = time.perf_counter()
@@ -63,7 +64,7 @@ def throughput(core: SmsCore, fake, env: dict, count: int) -> dict[str, float]:
             "connections": len(set(fake.connections))}
 
 
-def reminder_delay(core: SmsCore, fake, env: dict, count: int) -> list[float]:
+def reminder_delay(core: Dispatcher, fake, env: dict, count: int) -> list[float]:
     fake.requests.clear()
     due: dict[str, datetime] = {}
     base = datetime.now(UTC) + timedelta(seconds=3)
@@ -87,8 +88,9 @@ def reminder_delay(core: SmsCore, fake, env: dict, count: int) -> list[float]:
 
 def sweep_cost(client: redis.Redis, count: int) -> tuple[float, float, int]:
     clock_now = [datetime(2031, 1, 6, 15, 0, tzinfo=UTC)]
-    settings = SmsSettings(prefix="bench-sweep:")
-    core = SmsCore(client, settings, lambda: clock_now[0])
+    settings = Settings.from_env({}, {"REDIS_KEY_PREFIX": "bench-sweep:",
+                                      "SECRET_KEY": "bench sweep " * 3})
+    core = build(settings, redis_client=client, clock=lambda: clock_now[0]).sms.dispatcher
     pipe_start = clock_now[0]
     for n in range(count):
         core.schedule(Message(key=f"reminder:s{n}:1", kind="reminder", to=phone(n), body="r",
@@ -121,7 +123,8 @@ def main() -> int:
                    "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                    "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_URL": fake.url}
             client = redis.Redis.from_url(server.url)
-            core = SmsCore(client, SmsSettings.from_config({}, env))
+            env["SECRET_KEY"] = env.get("SECRET_KEY") or "sms pipeline bench " * 2
+            core = build(Settings.from_env(env), redis_client=client).sms.dispatcher
             rates = throughput(core, fake, env, args.messages)
             delays = reminder_delay(core, fake, env, args.reminders)
             idle, busy, enqueued = sweep_cost(client, args.sweep)

@@ -12,6 +12,8 @@ from werkzeug.test import Client
 
 from devtools.embedded_redis import EmbeddedRedis
 
+pytestmark = pytest.mark.slow  # starts processes or Redis servers of its own
+
 
 @pytest.fixture
 def own_redis(tmp_path):

@@ -23,6 +23,8 @@ from flows import URGENT
 
 from checker.redis_conn import RedisUrlError, connect, parse_sentinel_url
 
+pytestmark = pytest.mark.slow  # starts processes or Redis servers of its own
+
 SERVER = shutil.which("redis-server")
 needs_server = pytest.mark.skipif(SERVER is None, reason="no system redis-server")
 

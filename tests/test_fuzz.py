@@ -24,6 +24,8 @@ from twilio.request_validator import RequestValidator
 
 from checker.questionnaire import QUESTION_IDS, QUESTIONS
 
+pytestmark = pytest.mark.slow  # hypothesis drives hundreds of requests
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1700"))
 MIN_REQUESTS_TOTAL = 10_000
 COUNTS: dict[str, int] = {}

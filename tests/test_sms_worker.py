@@ -23,6 +23,8 @@ from checker.sms.dispatch import Dispatcher
 from checker.sms.messages import Message, State
 from checker.sms.schedule import utc_now
 
+pytestmark = pytest.mark.slow  # starts processes or Redis servers of its own
+
 ROOT = Path(__file__).resolve().parent.parent
 LOST = "+12025550143"
 LATER = "+12025550144"

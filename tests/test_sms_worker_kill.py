@@ -24,6 +24,8 @@ from sms_support import Clock, dispatcher
 from checker.crypto import new_key
 from checker.sms.messages import Message, State
 
+pytestmark = pytest.mark.slow  # starts processes or Redis servers of its own
+
 ROOT = Path(__file__).resolve().parent.parent
 HELD = "+12025550143"
 OTHER = "+12025550144"

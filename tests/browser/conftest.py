@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from browser_flow import STAFF_PASSWORD
 from staff_support import TWO_LOCATIONS
 from werkzeug.serving import make_server
 
@@ -32,7 +33,6 @@ PHONES = {
     "zoom-200-320": {"viewport": {"width": 160, "height": 320}},
 }
 DEVICE_SCALE = {"zoom-200-320": 2}  # only the CSS width matters for reflow
-STAFF_PASSWORD = "correct horse battery staple"
 
 # Every `securitypolicyviolation` event, reported to Python through a binding, so it survives
 # full page loads (each load runs this again). Console messages catch the rest, also with
@@ -154,36 +154,8 @@ def staff_server(staff_app) -> Iterator[str]:
     yield from serve(staff_app)
 
 
-def sign_in(page, base: str, next_path: str = "") -> None:
-    """Sign in through the real form as alice; ends on the page the sign-in leads to."""
-    page.goto(base + "/staff/sign-in" + (f"?next={next_path}" if next_path else ""))
-    page.fill("#username", "alice")
-    page.fill("#password", STAFF_PASSWORD)
-    with page.expect_navigation():
-        page.locator("form[data-staff-sign-in] button[type=submit]").click()
-
-
-# -- accessibility ----------------------------------------------------------------------------
-
-# WCAG 2.2 A and AA (axe tags every rule with the version that introduced it).
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-_axe = None
-
-
-def axe_violations(page, what: str) -> list[str]:
-    """axe-core's WCAG 2.2 A/AA violations on the page as it is now, one line each.
-
-    The page's context must have bypass_csp=True: axe is injected as a script."""
-    global _axe
-    if _axe is None:
-        from axe_playwright_python.sync_playwright import Axe
-
-        _axe = Axe()
-    results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
-                                      "resultTypes": ["violations"]})
-    found = []
-    for violation in results.response["violations"]:
-        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]][:3]
-        found.append(f"{what}: {violation['id']} ({violation['impact']}): "
-                     f"{violation['help']} at {targets}")
-    return found
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test starts Chromium: part of the slow suite."""
+    for item in items:
+        if "/browser/" in str(item.path):
+            item.add_marker(pytest.mark.slow)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 from answer_paths import CLEAN
-from conftest import axe_violations
-from test_errors import submit
-from test_screening_e2e import CASES, STATE, screen, start, wait_for_new_state
+from browser_flow import CASES, STATE, axe_violations, screen, start, submit, wait_for_new_state
 
 from checker.flow import evaluate
 from checker.questionnaire import QUESTIONS

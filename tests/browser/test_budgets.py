@@ -27,7 +27,9 @@ from bench.mobile import (  # noqa: E402
 @pytest.fixture
 def compressed_app(app):
     """The app as deployed: create_app() compresses responses (checker.web.compression)."""
-    assert "clotcheck.compress" in app.extensions
+    from checker.web.extensions import compress
+
+    assert compress.after_request in app.after_request_funcs[None]
     return app
 
 

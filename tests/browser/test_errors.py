@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from test_screening_e2e import STATE, start, wait_for_new_state
+from browser_flow import STATE, start, submit, wait_for_new_state
 
 from checker.questionnaire import question
 
 SUMMARY_FOCUSED = ("() => document.activeElement"
                    " && document.activeElement.classList.contains('error-summary')")
-
-
-def submit(page, qid: str, codes: list[str]) -> None:
-    form = page.locator(f'form[data-question="{qid}"]')
-    for code in codes:
-        form.locator(f'input[name="{qid}"][value="{code}"]').check()
-    form.locator("button[type=submit]").click()
 
 
 def expect_error(page, qid: str, kept: list[str]) -> str:

@@ -5,74 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from worked_cases import WORKED_CASES
+from browser_flow import (
+    CASES,
+    FOCUSED_H1,
+    MARK_DOCUMENT,
+    PHONE_NAMES,
+    SAME_DOCUMENT,
+    STATE,
+    answer_question,
+    screen,
+    start,
+    wait_for_new_state,
+)
 
 from checker.flow import evaluate
 from checker.questionnaire import question
-
-# One worked case per level, the first of each in the table.
-CASES = {}
-for name, answers, level, _ in WORKED_CASES:
-    CASES.setdefault(level, (name, answers))
-PHONE_NAMES = ("phone-390", "phone-320")
-
-STATE = """() => {
-  const q = document.querySelector('form[data-question]');
-  if (q) return 'q:' + q.dataset.question + ':' + location.pathname;
-  if (document.querySelector('form[data-check-answers]')) return 'check';
-  const o = document.querySelector('main[data-outcome]');
-  return o ? 'outcome:' + o.dataset.outcome : 'other';
-}"""
-# Set on the landing page; still there at the end only if the window never reloaded.
-MARK_DOCUMENT = "window.__sameDocument = true"
-SAME_DOCUMENT = "window.__sameDocument === true"
-FOCUSED_H1 = ("() => document.activeElement && document.activeElement.tagName === 'H1'"
-              " && document.activeElement.closest('main') !== null")
-
-
-def wait_for_new_state(page, previous: str) -> str:
-    page.wait_for_function(f"(prev) => ({STATE})() !== prev", arg=previous, timeout=10_000)
-    return page.evaluate(STATE)
-
-
-def answer_question(page, qid: str, answer) -> None:
-    for code in [answer] if isinstance(answer, str) else answer:
-        page.locator(f'form[data-question="{qid}"] input[name="{qid}"][value="{code}"]').check()
-    page.locator(f'form[data-question="{qid}"] button[type="submit"]').click()
-
-
-def start(page) -> None:
-    """Press the start control: a button in the start form, or the start link itself."""
-    control = page.locator('form[data-action="start"] button, a[data-action="start"]')
-    control.first.click()
-
-
-def screen(page, base: str, answers: dict, *, javascript: bool = True,
-           on_state=None, start_path: str = "/") -> tuple[str, list[str]]:
-    """Walk the flow as a client would; returns the outcome level and the questions seen.
-
-    `on_state(state)` is called on every new page (question, check answers, outcome).
-    """
-    page.goto(base + start_path)
-    if javascript:
-        page.evaluate(MARK_DOCUMENT)
-    state = page.evaluate(STATE)
-    start(page)
-    seen: list[str] = []
-    for _ in range(30):
-        state = wait_for_new_state(page, state)
-        if on_state:
-            on_state(state)
-        if state.startswith("outcome:"):
-            return state.split(":", 1)[1], seen
-        if state == "check":
-            page.locator("form[data-check-answers] button[type=submit]").click()
-            continue
-        _, qid, path = state.split(":", 2)
-        assert path.endswith(f"/q/{qid}"), "the address bar follows the question"
-        seen.append(qid)
-        answer_question(page, qid, answers[qid])
-    raise AssertionError(f"no outcome after 30 steps; last state {state}")
 
 
 def level_params():

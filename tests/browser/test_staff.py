@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import axe_violations, sign_in
-from test_screening_e2e import CASES, screen
+from browser_flow import CASES, axe_violations, screen, sign_in
 
 BOARD = "/staff/board/a"
 VISIBLE_OUTSIDE_POSTER = """() => {

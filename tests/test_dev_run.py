@@ -1,5 +1,6 @@
-"""`python -m checker.serve` (what `make run` does): the whole product starts on embedded
-defaults, answers, and leaves no process behind when stopped or when one process dies."""
+"""`make run` (`python -m devtools.run`: honcho over the Procfile): the whole product starts on
+embedded defaults, answers, and leaves no process behind when stopped or when one process
+dies; a port in use is reported with how to choose another."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from honcho.environ import parse_procfile
 
-from checker.serve import ProcessType, parse_procfile
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +82,7 @@ def wait_for_health(url: str, serve: subprocess.Popen, log: Path, timeout: float
 def wait_for_output(log: Path, prefix: str, text: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(line.startswith(prefix) and text in line
+        if any(line.split(" ", 1)[-1].startswith(prefix) and text in line
                for line in log.read_text().splitlines()):
             return
         time.sleep(0.1)
@@ -108,7 +110,7 @@ def cleanup(serve: subprocess.Popen) -> None:
 def start_serve(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[subprocess.Popen, Path]:
     log = tmp_path / "serve.log"
     serve = subprocess.Popen(
-        [sys.executable, "-m", "checker.serve", *args],
+        [sys.executable, "-m", "devtools.run", *args],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -134,11 +136,11 @@ def test_serve_runs_the_product_on_embedded_redis_and_stops_everything(tmp_path:
         assert any("redis-server" in c for c in commands.values()), commands
         # gunicorn master + 2 workers (a `sh -c` may sit above the master)
         assert sum("gunicorn" in c for c in commands.values()) >= 3, commands
-        kinds = {k.name for k in parse_procfile((ROOT / "Procfile").read_text())}
+        kinds = parse_procfile((ROOT / "Procfile").read_text()).processes
         for kind in kinds:
-            assert f"serve | started {kind} (pid" in log.read_text()
+            assert f"{kind} started (pid=" in log.read_text()
         if "worker" in kinds:  # stop a running product, not one still starting up
-            wait_for_output(log, "worker | ", "Listening on")
+            wait_for_output(log, "worker", "Listening on")
 
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=20) == 0, log.read_text()
@@ -176,23 +178,27 @@ def test_serve_stops_the_rest_when_one_process_exits(tmp_path: Path) -> None:
         cleanup(serve)
     output = log.read_text()
     assert "quitter | giving up" in output
-    assert "quitter exited with code 3" in output
+    assert "quitter stopped (rc=3)" in output
     assert not [pid for pid in tree if alive(pid)], output
 
 
-def test_parse_procfile() -> None:
-    text = "# comment\n\nweb: gunicorn app:app\nworker:  rq worker --with-scheduler\n"
-    assert parse_procfile(text) == [
-        ProcessType("web", "gunicorn app:app"),
-        ProcessType("worker", "rq worker --with-scheduler"),
-    ]
-    with pytest.raises(ValueError, match="line 1"):
-        parse_procfile("gunicorn app:app")
-    with pytest.raises(ValueError, match="twice"):
-        parse_procfile("web: a\nweb: b")
-
-
 def test_the_procfile_web_process_is_gunicorn_on_port() -> None:
-    kinds = {k.name: k.command for k in parse_procfile((ROOT / "Procfile").read_text())}
+    kinds = parse_procfile((ROOT / "Procfile").read_text()).processes
     assert kinds["web"].startswith("gunicorn ")
     assert "${PORT:-8000}" in kinds["web"] and "app:app" in kinds["web"]
+
+
+def test_make_run_says_when_the_port_is_taken_and_how_to_choose_another(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = dict(os.environ, PORT=str(port), INSTANCE_PATH=str(tmp_path))
+        env.pop("MAKEFLAGS", None)
+        result = subprocess.run(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert f"port {port} is already in use" in output
+    assert f"make run PORT={port + 1}" in output
+    assert "Traceback" not in output and "started embedded Redis" not in output
