@@ -12,8 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_datetime
+from babel.support import NullTranslations
 from flask import Flask, Response, g, request, session
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale, get_translations, refresh
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from checker.catalog import DEFAULT_LANG, LANGUAGES, TRANSLATIONS_DIR, check_catalogs
 from checker.catalog import normalise_lang as _normalise
@@ -61,6 +65,34 @@ def use_screening_lang(lang: str | None) -> None:
     if _normalise(lang) and g.get("screening_lang") != lang:
         g.screening_lang = lang
         refresh()  # a string may already have been translated with the guessed language
+
+
+def template_translations() -> dict[str, object]:
+    """`gettext`/`ngettext` for one page, bound to this request's catalog.
+
+    Flask-Babel's template callables look the catalog up again for every string (a page has
+    dozens); these resolve it once per page. Same behaviour as Jinja's new-style gettext:
+    autoescaped results are Markup, and %(name)s placeholders are filled from the keywords.
+    """
+    translations: NullTranslations = get_translations()
+
+    @pass_context
+    def page_gettext(context: Context, message: str, /, **variables: object) -> str:
+        text = translations.ugettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    @pass_context
+    def page_ngettext(context: Context, singular: str, plural: str, num: int, /,
+                      **variables: object) -> str:
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return {"gettext": page_gettext, "ngettext": page_ngettext}
 
 
 def current_lang() -> str:

@@ -24,6 +24,7 @@ from flask_babel import ngettext
 from checker.locations import Location
 from checker.services import Services
 from checker.web.extensions import htmx
+from checker.web.i18n import template_translations
 
 
 def services() -> Services:
@@ -43,6 +44,7 @@ def render(template: str, status: int = 200, *, partial: bool | None = None,
     `track_url=False` for app-wide error pages: the address bar keeps what it shows.
     """
     partial = is_partial() if partial is None else partial
+    context = {**template_translations(), **context}
     response = make_response(render_template(template, partial=partial, **context), status)
     if partial and track_url:
         # A boosted POST that ended on an error page stays at its URL; a GET (also the GET
