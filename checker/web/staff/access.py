@@ -27,6 +27,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
+from checker.web.extensions import htmx
 from checker.web.pages import services
 from checker.web.staff import bp, signin_bp
 
@@ -61,10 +62,10 @@ def _turn_away() -> Response:
     """Signed out: a GET goes to sign-in (htmx: via HX-Redirect); an action gets 401."""
     # After sign-in, come back to the page (an action's URL cannot be reopened with a GET).
     back = request.full_path.rstrip("?") if request.method == "GET" else None
-    if request.headers.get("HX-Request") and request.headers.get("HX-Current-URL"):
-        back = urlsplit(request.headers["HX-Current-URL"]).path
+    if htmx and htmx.current_url:
+        back = urlsplit(htmx.current_url).path
     target = url_for("staff_signin.sign_in", next=back)
-    if request.method == "GET" and not request.headers.get("HX-Request"):
+    if request.method == "GET" and not htmx:
         return redirect(target, code=303)
     response = make_response(render_template("staff/signed_out.html", sign_in_url=target), 401)
     response.headers["HX-Redirect"] = target

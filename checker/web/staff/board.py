@@ -13,6 +13,7 @@ from flask import Response, abort, g, redirect, request, url_for
 
 from checker.checkins import Checkin, CheckinBook, ClearanceError, local_day, parse_clearance
 from checker.locations import Location
+from checker.web.extensions import htmx
 from checker.web.pages import services
 from checker.web.staff import bp, page
 from checker.web.staff.access import current_staff
@@ -62,7 +63,7 @@ def board(slug: str) -> Response | str:
     context = {"location": location, "day": day, "today": today, "checkins": checkins,
                "texts": texts_by_code(slug), "sms_enabled": True,
                "prev_day": (date.fromisoformat(day) - timedelta(days=1)).isoformat()}
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "board":
+    if htmx and htmx.target == "board":  # the board's own poll: only the table
         return page("staff/_board.html", **context)
     return page("staff/board.html", **context)
 
