@@ -1,8 +1,10 @@
 """Screening state in Redis: one hash per screening, guarded by a revision number.
 
 Key: `<prefix>{<sid>}:screening` (one hash tag per screening, so it can move to Redis Cluster).
-Fields: `rev`, `created_at`, `location`, `lang`, `answers` (JSON of the on-path answers only)
-and, once finished, `outcome` (JSON), `finished_at` and the check-in `code`.
+Fields: `rev`, `created_at`, `location`, `lang`, `version` (the questionnaire version the
+screening started under: it finishes under it; hashes written before v2 have none and are v1),
+`answers` (JSON of the on-path answers only) and, once finished, `outcome` (JSON, naming its
+version), `finished_at` and the check-in `code`.
 
 Encryption: `answers` and `outcome` are clinical, so with a Crypto (the app always passes
 app.extensions["crypto"]) they are stored as AES-GCM tokens bound to the screening and field
@@ -30,7 +32,7 @@ import redis
 from checker import flow
 from checker.crypto import Crypto, DecryptError
 from checker.outcome import Outcome
-from checker.questionnaire import QUESTION_IDS
+from checker.versions import CURRENT, Questionnaire, questionnaire_for
 
 Answer = str | tuple[str, ...]
 
@@ -88,15 +90,20 @@ class Screening:
     finished_at: datetime | None
     code: str | None  # check-in code, kept for the screening's life once first finished
     lang: str = "en"  # the client's language, chosen at the start; pages and texts use it
+    version: str = CURRENT.version  # questionnaire version it started (and finishes) under
 
     @property
     def finished(self) -> bool:
         return self.outcome is not None
 
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return questionnaire_for(self.version)
+
     @cached_property
     def progress(self) -> flow.Progress:
         """Where these answers stand in the flow; computed once per loaded screening."""
-        return flow.evaluate(self.answers)
+        return flow.evaluate(self.answers, self.questionnaire)
 
 
 @dataclass(frozen=True)
@@ -131,10 +138,10 @@ def _dump_answers(answers: Mapping[str, Answer]) -> str:
                        for qid, v in answers.items()}, sort_keys=True)
 
 
-def _load_answers(text: str) -> dict[str, Answer]:
-    # Ids unknown to this questionnaire version (e.g. kept across a deploy) are skipped.
+def _load_answers(text: str, questionnaire: Questionnaire) -> dict[str, Answer]:
+    # Ids unknown to the screening's questionnaire version are skipped.
     return {qid: tuple(v) if isinstance(v, list) else v for qid, v in json.loads(text).items()
-            if qid in QUESTION_IDS}
+            if questionnaire.has(qid)}
 
 
 def _now() -> datetime:
@@ -169,12 +176,13 @@ class ScreeningStore:
         sid = new_sid()
         now = _now()
         fields = {"rev": "1", "created_at": now.isoformat(), "location": location,
-                  "lang": lang, "answers": self._seal(sid, "answers", "{}")}
+                  "lang": lang, "version": CURRENT.version,
+                  "answers": self._seal(sid, "answers", "{}")}
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self.key(sid), mapping=fields)
         pipe.expire(self.key(sid), self.ttl)
         pipe.execute()
-        return Screening(sid, 1, location, now, {}, None, None, None, lang)
+        return Screening(sid, 1, location, now, {}, None, None, None, lang, CURRENT.version)
 
     def load(self, sid: str) -> Screening | None:
         """The screening, its TTL refreshed (one round trip); None if unknown or expired."""
@@ -205,16 +213,18 @@ class ScreeningStore:
             fields[name] = self._open(sid, name, fields[name])
         outcome = fields.get("outcome")
         finished_at = fields.get("finished_at")
+        version = fields.get("version", "1")  # written before v2: a v1 screening
         return Screening(
             sid=sid,
             revision=int(fields["rev"]),
             location=fields.get("location", ""),
             created_at=datetime.fromisoformat(fields["created_at"]),
-            answers=_load_answers(fields.get("answers", "{}")),
+            answers=_load_answers(fields.get("answers", "{}"), questionnaire_for(version)),
             outcome=Outcome.from_dict(json.loads(outcome)) if outcome else None,
             finished_at=datetime.fromisoformat(finished_at) if finished_at else None,
             code=fields.get("code"),
             lang=fields.get("lang", "en"),
+            version=version,
         )
 
     def _write(self, screening: Screening, fields: Mapping[str, str],
@@ -257,8 +267,8 @@ class ScreeningStore:
         won: list[FinishedScreening] = []
 
         def attempt(current: Screening) -> Screening | None:
-            answer = flow.validate_answer(qid, value, current.answers)
-            progress = flow.evaluate({**current.answers, qid: answer})
+            answer = flow.validate_answer(qid, value, current.answers, current.questionnaire)
+            progress = flow.evaluate({**current.answers, qid: answer}, current.questionnaire)
             changed = progress.answers != current.answers
             if not changed and (current.finished or not progress.early):
                 return current  # a repeated Continue: nothing to write
@@ -316,6 +326,7 @@ class ScreeningStore:
             won.append(FinishedScreening(current.sid, code, outcome, current.location,
                                          finished_at, revision))
         stored = Screening(current.sid, revision, current.location, current.created_at,
-                           progress.answers, outcome, finished_at, code, current.lang)
+                           progress.answers, outcome, finished_at, code, current.lang,
+                           current.version)
         stored.__dict__["progress"] = progress  # already evaluated: spare the caller a second
         return stored

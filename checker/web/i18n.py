@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from checker.catalog import DEFAULT_LANG, LANGUAGES, TRANSLATIONS_DIR, compile_catalogs
 from checker.catalog import normalise_lang as _normalise
+from checker.wording import emergency_signs, emergency_signs_sentence
 
 SESSION_KEY = "lang"
 STAFF_BLUEPRINTS = ("staff", "staff_signin")
@@ -92,7 +93,10 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_lang)
     # `{% trans %}` blocks ignore line breaks and indentation in the templates.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    app.jinja_env.globals.update(current_lang=current_lang, languages=LANGUAGES)
+    app.jinja_env.globals.update(
+        current_lang=current_lang, languages=LANGUAGES,
+        emergency_signs=lambda: emergency_signs(current_lang()),
+        emergency_signs_sentence=lambda: emergency_signs_sentence(current_lang()))
     app.jinja_env.filters["local_when"] = local_when
     app.after_request(_vary_on_language)
 

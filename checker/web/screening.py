@@ -32,7 +32,7 @@ from checker.catalog import N_
 from checker.flow import Progress
 from checker.locations import Location
 from checker.outcome import Level
-from checker.questionnaire import QUESTION_IDS, QUESTIONS, Kind, Option, Question, question
+from checker.questionnaire import QUESTION_IDS, QUESTIONS, Kind, Option, Question
 from checker.store import (
     FinishedScreening,
     NotComplete,
@@ -42,8 +42,15 @@ from checker.store import (
     ScreeningStore,
     format_code,
 )
+from checker.versions import Questionnaire
 from checker.web.i18n import current_lang, use_screening_lang
-from checker.wording import FLAG_TEXT, LEVEL_TITLE, THERAPIST_INSTRUCTION
+from checker.wording import (
+    LEVEL_TITLE,
+    THERAPIST_INSTRUCTION,
+    flag_texts,
+    see_doctor_soon,
+    urgent_advice,
+)
 
 bp = Blueprint("screening", __name__)
 
@@ -211,9 +218,9 @@ class QuestionView:
 
 
 def _question_view(qid: str, answers: Mapping[str, Any], chosen: frozenset[str],
-                   error: str | None) -> QuestionView:
-    q = question(qid)
-    offered = flow.options_for(qid, answers)
+                   error: str | None, questionnaire: Questionnaire) -> QuestionView:
+    q = questionnaire.question(qid)
+    offered = flow.options_for(qid, answers, questionnaire)
     if q.kind is Kind.CHECKBOX:
         usual = tuple(o for o in offered if not o.exclusive)
         exclusive = tuple(o for o in offered if o.exclusive)
@@ -230,7 +237,7 @@ def _chosen(answer: Any) -> frozenset[str]:
 
 def _show_question(screening: Screening, qid: str, progress: Progress, chosen: frozenset[str],
                    error: str | None = None, status: int = 200) -> Response:
-    view = _question_view(qid, screening.answers, chosen, error)
+    view = _question_view(qid, screening.answers, chosen, error, screening.questionnaire)
     return _render("question.html", status, screening=screening, view=view, q=view.question,
                    error=error, back_url=_back_url(screening, qid, progress))
 
@@ -258,9 +265,9 @@ def question_page(sid: str, qid: str) -> Response:
                           _chosen(screening.answers.get(qid)))
 
 
-def _submitted(qid: str) -> str | list[str]:
+def _submitted(screening: Screening, qid: str) -> str | list[str]:
     values = request.form.getlist(qid)
-    if question(qid).kind is Kind.RADIO and len(values) == 1:
+    if screening.questionnaire.question(qid).kind is Kind.RADIO and len(values) == 1:
         return values[0]
     return values
 
@@ -271,7 +278,7 @@ def answer_question(sid: str, qid: str) -> Response:
     if elsewhere:
         return elsewhere
     progress = screening.progress
-    value = _submitted(qid)
+    value = _submitted(screening, qid)
     try:
         screening, done = _store().record_answer(screening, qid, value)
     except flow.AnswerError as error:
@@ -322,7 +329,7 @@ class AnswerRow:
 def _rows(screening: Screening, progress: Progress) -> list[AnswerRow]:
     rows = []
     for qid in progress.path:
-        q = question(qid)
+        q = screening.questionnaire.question(qid)
         codes = _chosen(progress.answers[qid])
         labels = tuple(o.label for o in q.options if o.code in codes)
         rows.append(AnswerRow(q, labels, _question_url(screening.sid, qid)))
@@ -373,8 +380,11 @@ def _show_outcome(screening: Screening, progress: Progress) -> Response:
     outcome = screening.outcome
     assert outcome is not None
     sid = screening.sid
-    change_url = (_question_url(sid, FIRST_QUESTION) if progress.early
-                  else url_for("screening.check_page", sid=sid))
+    # After an early end there was no check page: "change my answers" opens the question
+    # that decided it (most likely the mis-tap); its Back link leads to the earlier ones.
+    change_url = (_question_url(sid, progress.path[-1] if progress.path else FIRST_QUESTION)
+                  if progress.early else url_for("screening.check_page", sid=sid))
+    number = g.location.emergency_number
     return _render(
         "outcome.html",
         screening=screening,
@@ -382,9 +392,10 @@ def _show_outcome(screening: Screening, progress: Progress) -> Response:
         level=outcome.level,
         Level=Level,
         title=gettext(LEVEL_TITLE[outcome.level]),
-        flags=[gettext(FLAG_TEXT[flag]) if flag in FLAG_TEXT else flag for flag in outcome.flags],
-        therapist_instruction=gettext(THERAPIST_INSTRUCTION),
-        maternity="R16" in outcome.rules,
+        flags=flag_texts(outcome, gettext),
+        therapist_instruction=gettext(THERAPIST_INSTRUCTION, number=number),
+        urgent=urgent_advice(outcome),
+        see_doctor_soon=see_doctor_soon(outcome),
         code=format_code(screening.code or ""),
         change_url=change_url,
     )

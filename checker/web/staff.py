@@ -58,7 +58,7 @@ from checker.outcome import Level
 from checker.sms.keys import key_settings
 from checker.staff import StaffAccounts, StaffError, normalise_username
 from checker.web.reception import init_reception
-from checker.wording import FLAG_TEXT
+from checker.wording import flag_texts
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 # Sign-in is the one staff page open to everybody; it has its own blueprint so the rate limit
@@ -306,7 +306,7 @@ def _csv_row(c: Checkin, location: Location) -> list[str]:
     tz = location.tz
     clear = c.clearance
     row = [c.day, c.local_time(tz).strftime("%H:%M"), c.display_code, location.slug,
-           c.level.value, "; ".join(FLAG_TEXT.get(f, f) for f in c.flags), "; ".join(c.reasons),
+           c.level.value, "; ".join(flag_texts(c.outcome)), "; ".join(c.reasons),
            c.version, "yes" if c.finishes > 1 else "no",
            c.seen_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if c.seen_at else "",
            c.seen_by or "", clear.signed_on.isoformat() if clear else "",
@@ -411,7 +411,7 @@ def _too_many(limit: RequestLimit) -> Response:
 
 @bp.app_context_processor
 def _staff_context() -> dict[str, Any]:
-    return {"level_badge": LEVEL_BADGE, "flag_text": FLAG_TEXT, "poll_seconds": POLL_SECONDS,
+    return {"level_badge": LEVEL_BADGE, "flag_texts": flag_texts, "poll_seconds": POLL_SECONDS,
             "retention_days": current_app.config.get("RETENTION_DAYS"),
             "staff_user": g.get("staff_user")}
 
