@@ -8,6 +8,7 @@ translate for a text, identity for the English staff pages).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from babel.lists import format_list
 
@@ -120,6 +121,38 @@ THERAPIST_INSTRUCTION = N_(
     "If the client becomes short of breath, has chest pain, coughs up blood, feels faint or "
     "has a racing heartbeat, call the emergency number (%(number)s). Otherwise, refer them "
     "for medical help the same day.")
+
+# Outcome pages speak to the rules that fired.
+LIMB_URGENT_RULES = frozenset({"R3", "R5", "R10", "R11", "R12"})  # a limb may hold a clot
+BLOOD_THINNER_BLEEDING = "R17"
+PREGNANCY_WARNING = "R16"  # said on the page only: a text must not reveal a pregnancy
+# Deferred because something may be wrong now (not only paperwork): see a doctor soon.
+SEE_DOCTOR_SOON_RULES = frozenset({"R4", "R8", "R13", "R18", "R34", "R35"})
+
+
+@dataclass(frozen=True)
+class UrgentAdvice:
+    """What an `urgent` page says beyond "no massage today" and the emergency signs."""
+
+    maternity: bool  # contact the maternity unit or midwife now (R16)
+    limb: bool  # stop pressure, rubbing, stretching and heat on the limb
+    medical_help_today: bool
+    keep_blood_thinner: bool  # do not stop it unless a doctor says so (R17)
+
+
+def urgent_advice(outcome: Outcome) -> UrgentAdvice:
+    rules = set(outcome.rules)
+    maternity = PREGNANCY_WARNING in rules
+    limb = bool(rules & LIMB_URGENT_RULES)
+    bleeding = BLOOD_THINNER_BLEEDING in rules
+    # Pregnancy warning signs alone: the maternity unit or midwife is the medical help.
+    help_today = not maternity or limb or bleeding or "R2" in rules
+    return UrgentAdvice(maternity, limb, help_today, bleeding)
+
+
+def see_doctor_soon(outcome: Outcome) -> bool:
+    return bool(SEE_DOCTOR_SOON_RULES & set(outcome.rules))
+
 
 # Every "call the emergency number now" list names exactly these (v2 wording).
 EMERGENCY_SIGNS: tuple[str, ...] = (
