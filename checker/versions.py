@@ -18,7 +18,7 @@ from checker.questionnaire import QUESTIONS, V1_QUESTIONS, V2_QUESTIONS, Questio
 from checker.rules import RULES_V1, RULES_V2, TIERS_V1, TIERS_V2, Rule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # one value per version: compared by identity
 class Questionnaire:
     version: str
     questions: tuple[Question, ...]
@@ -27,10 +27,13 @@ class Questionnaire:
     tiers: Tiers
     # rule id -> the limb its limb flags name; empty when the version asks no side
     limb_sources: Mapping[str, limb_rules.LimbSource]
-    _by_id: dict[str, Question] = field(init=False, repr=False, compare=False)
+    _by_id: dict[str, Question] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {q.id: q for q in self.questions})
+
+    def __repr__(self) -> str:
+        return f"Questionnaire(version={self.version!r})"
 
     @property
     def question_ids(self) -> tuple[str, ...]:

@@ -269,3 +269,16 @@ def test_every_v2_rule_with_a_limb_flag_has_a_limb_source():
     for rule in RULES_V2:
         if LIMB_FLAGS & set(rule.flags):
             assert rule.id in V2.limb_sources, rule.id
+
+
+def test_safer_reading_a_side_not_yet_asked_names_both_legs():
+    # Safer reading (R21 on an early end): R5 makes it urgent before `clot_side` is asked;
+    # the cleared clot's flag then names both legs, not none.
+    answers = {**CLEAN, "limb_symptoms": ("swelling",), "limb_side": "one",
+               "symptom_side": "left", "limb_context": "known_clot",
+               "clot_history": "not_sure", "clot_when": "3_to_12_months",
+               "clot_clearance": "yes", "lasting_symptoms": "no"}
+    progress = evaluate(answers)
+    assert progress.early and {"R5", "R21"} <= set(progress.outcome.rules)
+    assert "clot_side" not in progress.answers
+    assert progress.outcome.limbs_for("no_deep_affected_limb") == ("legs",)
