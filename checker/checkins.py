@@ -1,8 +1,10 @@
 """Check-ins for the staff board: one record per finished screening, indexed per local day.
 
 Keys (all under the app's prefix):
-- `checkin:<id>` hash: the outcome for staff (level, flags, reasons, version, code), the
-  location and local day, "seen" and "clearance received". The id is a one-way hash of the
+- `checkin:<id>` hash: the outcome for staff (level, flags, reasons, fired rules, the limbs
+  the flags name, version, code), the location and local day, "seen" and "clearance
+  received". It keeps the outcome only, never the answers: `Checkin.outcome` is enough to
+  word the therapist's flags (checker.wording.flag_text). The id is a one-way hash of the
   screening id, so staff pages never carry the client's screening link.
 - `checkins:<slug>:<YYYY-MM-DD>` sorted set: check-in ids by finish time, for one location
   and one local day (the location's time zone decides where midnight is).
@@ -12,8 +14,8 @@ reasons, client notes, the clearance's date and limits) are AES-GCM tokens bound
 check-in and field (checker.crypto); the code, location, day and times stay readable. The
 "outcome changed" signature the record script compares is a keyed tag, not the flags.
 
-A client who changes answers and finishes again updates the same check-in; if the level or
-flags changed, "seen" is cleared so the therapist looks again. A late, older finish event
+A client who changes answers and finishes again updates the same check-in; if the level,
+flags or limbs changed, "seen" is cleared so the therapist looks again. A late, older finish event
 never overwrites a newer one.
 """
 
@@ -33,7 +35,7 @@ import redis
 from checker.crypto import Crypto, DecryptError, Tagger
 from checker.finishes import FinishedScreening
 from checker.locations import Locations
-from checker.outcome import Level
+from checker.outcome import Level, Limbs, Outcome, limbs_from
 from checker.sealed import SealedFields
 from checker.store import format_code
 
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RETENTION_DAYS = 30
 MAX_LIMITS_LENGTH = 1000
-ENCRYPTED_FIELDS = frozenset({"level", "flags", "reasons", "client_notes",
+ENCRYPTED_FIELDS = frozenset({"level", "flags", "reasons", "rules", "limbs", "client_notes",
                               "clearance_signed_on", "clearance_limits"})
 
 # What the client told us about paperwork, derived from the rules that fired (no answers are
@@ -106,6 +108,14 @@ class Checkin:
     seen_by: str | None
     clearance: Clearance | None
     client_notes: tuple[str, ...]
+    rules: tuple[str, ...] = ()
+    limbs: Limbs = ()
+
+    @property
+    def outcome(self) -> Outcome:
+        """The outcome as recorded (for wording its flags with the limb they name)."""
+        return Outcome(self.level, self.flags, self.reasons, self.rules, self.version,
+                       self.limbs)
 
     @property
     def display_code(self) -> str:
@@ -171,14 +181,16 @@ class CheckinBook:
         cid = checkin_id(done.sid)
         outcome = done.outcome
         day = local_day(done.finished_at, tz)
-        signature = self.tagger.tag(json.dumps([outcome.level.value, sorted(outcome.flags)]),
-                                    "checkin-outcome")
+        limbs = outcome.as_dict().get("limbs", {})
+        signature = self.tagger.tag(json.dumps([outcome.level.value, sorted(outcome.flags),
+                                                limbs], sort_keys=True), "checkin-outcome")
         notes = [CLIENT_CLEARANCE_NOTES[r] for r in outcome.rules if r in CLIENT_CLEARANCE_NOTES]
         fields = {
             "code": done.code, "location": done.location, "day": day,
             "finished_at": done.finished_at.astimezone(UTC).isoformat(),
             "level": outcome.level.value, "flags": json.dumps(list(outcome.flags)),
             "reasons": json.dumps(list(outcome.reasons)), "version": outcome.version,
+            "rules": json.dumps(list(outcome.rules)), "limbs": json.dumps(limbs),
             "client_notes": json.dumps(notes), "revision": str(done.revision),
         }
         args: list[str] = [str(done.revision), str(self.ttl), signature]
@@ -253,14 +265,19 @@ def _parse(cid: str, f: dict[str, str]) -> Checkin | None:
         clearance = Clearance(date.fromisoformat(f["clearance_signed_on"]),
                               f.get("clearance_limits", ""), f.get("clearance_by", ""),
                               datetime.fromisoformat(f["clearance_at"]))
+    reasons = tuple(json.loads(f["reasons"]))
+    # Records from before v2 keep no rule ids: each reason starts with its rule's.
+    rules = (tuple(json.loads(f["rules"])) if "rules" in f
+             else tuple(r.split(":", 1)[0] for r in reasons))
     return Checkin(
         id=cid, code=f["code"], location=f["location"], day=f["day"],
         finished_at=datetime.fromisoformat(f["finished_at"]), level=Level(f["level"]),
-        flags=tuple(json.loads(f["flags"])), reasons=tuple(json.loads(f["reasons"])),
+        flags=tuple(json.loads(f["flags"])), reasons=reasons,
         version=f["version"], finishes=int(f.get("finishes", "1")),
         seen_at=datetime.fromisoformat(f["seen_at"]) if "seen_at" in f else None,
         seen_by=f.get("seen_by"), clearance=clearance,
         client_notes=tuple(json.loads(f.get("client_notes", "[]"))),
+        rules=rules, limbs=limbs_from(json.loads(f.get("limbs", "{}"))),
     )
 
 

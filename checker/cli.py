@@ -8,7 +8,7 @@ import sys
 from typing import TextIO
 
 from checker.flow import AnswerError, evaluate
-from checker.questionnaire import VERSION
+from checker.versions import CURRENT
 
 
 def result_line(answers: object) -> dict:
@@ -24,7 +24,7 @@ def result_line(answers: object) -> dict:
         "flags": list(outcome.flags) if outcome else [],
         "reasons": list(outcome.reasons) if outcome else [],
         "ignored": list(progress.ignored),
-        "version": VERSION,
+        "version": CURRENT.version,
     }
 
 

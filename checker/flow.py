@@ -6,24 +6,17 @@ web, the command line and the tests all go through `evaluate`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from checker.catalog import N_
+from checker.facts import TRUE, Answer, Facts, Tri
 from checker.outcome import Level, Outcome
-from checker.questionnaire import QUESTION_IDS, QUESTIONS, Kind, Option, question
-from checker.rules import (
-    LEG_OPTIONS,
-    TRUE,
-    Answer,
-    Facts,
-    Tri,
-    any_counting,
-    both_legs_swelling_only,
-    clot_known,
-    decide,
-    one_leg,
-)
+from checker.questionnaire import Kind, Option, Question
+from checker.versions import CURRENT, Questionnaire
+
+__all__ = ["Answer", "AnswerError", "Progress", "evaluate", "first_unanswered", "options_for",
+           "validate_answer"]
 
 
 class AnswerError(ValueError):
@@ -42,39 +35,15 @@ class AnswerError(ValueError):
         self.params = params
 
 
-# -- Branching: when each question is asked ----------------------------------
-
-def _leg_pain_only(f: Facts) -> Tri:
-    others = [code for code in LEG_OPTIONS if code != "pain"]
-    return f.picked("limb_symptoms", "pain") & ~f.picked("limb_symptoms", *others)
-
-
-ASKED_IF: dict[str, Callable[[Facts], Tri]] = {
-    "emergency_recent": lambda f: f.picked("emergency_now", "none"),
-    "limb_side": lambda f: f.picked("limb_symptoms", *LEG_OPTIONS),
-    "pain_kind": _leg_pain_only,
-    "limb_context": lambda f: f.picked("limb_symptoms", "arm", "not_sure")
-    | (any_counting(f) & one_leg(f)),
-    "limb_letter": lambda f: f.picked("limb_context", "long_term"),
-    "swelling_course": both_legs_swelling_only,
-    "clot_when": clot_known,
-    "clot_clearance": clot_known,
-    "lasting_symptoms": clot_known,
-    "mld_recommended": lambda f: ~f.picked("lasting_symptoms", "no")
-    & f.picked("clot_clearance", "yes"),
-    "bleeding_signs": lambda f: f.picked("medicines", "anticoagulant"),
-    "pregnancy_warning": lambda f: f.picked("recent_events", "pregnancy"),
-}
-
-
-def _asked(qid: str, facts: Facts) -> Tri:
-    condition = ASKED_IF.get(qid)
+def _asked(qid: str, facts: Facts, questionnaire: Questionnaire) -> Tri:
+    condition = questionnaire.asked_if.get(qid)
     return condition(facts) if condition else TRUE
 
 
-def options_for(qid: str, answers: Mapping[str, Answer]) -> tuple[Option, ...]:
+def options_for(qid: str, answers: Mapping[str, Answer],
+                questionnaire: Questionnaire = CURRENT) -> tuple[Option, ...]:
     """The options offered for `qid`, given the earlier answers."""
-    options = question(qid).options
+    options = questionnaire.question(qid).options
     if qid == "pain_kind" and answers.get("limb_side") != "both":
         options = tuple(o for o in options if o.code != "exercise_soreness")
     return options
@@ -82,48 +51,50 @@ def options_for(qid: str, answers: Mapping[str, Answer]) -> tuple[Option, ...]:
 
 # -- Validation -----------------------------------------------------------------
 
-def validate_answer(qid: str, value: object, answers: Mapping[str, Answer]) -> Answer:
+def validate_answer(qid: str, value: object, answers: Mapping[str, Answer],
+                    questionnaire: Questionnaire = CURRENT) -> Answer:
     """Normalise one answer, or raise AnswerError saying what is wrong."""
-    if qid not in QUESTION_IDS:
+    if not questionnaire.has(qid):
         raise AnswerError(qid, N_("This is not a question in this screening."))
-    return _normalise(qid, value, options_for(qid, answers))
+    return _normalise(questionnaire.question(qid), value,
+                      options_for(qid, answers, questionnaire))
 
 
-def _normalise(qid: str, value: object, options: tuple[Option, ...]) -> Answer:
-    q = question(qid)
-    codes = _as_codes(qid, value)
+def _normalise(q: Question, value: object, options: tuple[Option, ...]) -> Answer:
+    codes = _as_codes(q, value)
     if not codes:
-        return _nothing_chosen(q.kind, qid)
+        return _nothing_chosen(q.kind, q.id)
     offered = {o.code: o for o in options}
     for code in codes:
         if code not in offered:
-            raise _unknown_option(qid, code)
+            raise _unknown_option(q.id, code)
     if q.kind is Kind.RADIO:
         if len(codes) > 1:
-            raise AnswerError(qid, N_("Choose only one answer."))
+            raise AnswerError(q.id, N_("Choose only one answer."))
         return codes[0]
     exclusive = [code for code in codes if offered[code].exclusive]
     if exclusive and len(codes) > 1:
         label = offered[exclusive[0]].label
-        raise AnswerError(qid, N_("Either tick “%(label)s”, or tick the ones that apply, "
-                                  "not both."), label=label)
+        raise AnswerError(q.id, N_("Either select “%(label)s”, or select the ones that "
+                                   "apply, not both."), label=label)
     return tuple(sorted(set(codes), key=[o.code for o in q.options].index))
 
 
-def _as_codes(qid: str, value: object) -> list[str]:
+def _as_codes(q: Question, value: object) -> list[str]:
     if isinstance(value, str):
         return [value] if value else []
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        if len(value) > 1 and question(qid).kind is Kind.RADIO:
-            raise AnswerError(qid, N_("Choose only one answer."))
+        if len(value) > 1 and q.kind is Kind.RADIO:
+            raise AnswerError(q.id, N_("Choose only one answer."))
         return [v for v in value if v]
-    raise AnswerError(qid, N_("An answer must be an option code or a list of option codes."))
+    raise AnswerError(q.id, N_("An answer must be an option code or a list of option codes."))
 
 
 def _nothing_chosen(kind: Kind, qid: str) -> Answer:
     if kind is Kind.RADIO:
         raise AnswerError(qid, N_("Choose one answer."))
-    raise AnswerError(qid, N_("Tick at least one box, or tick the last one if none apply."))
+    raise AnswerError(qid, N_("Select at least one answer, or select the last one if none "
+                              "apply."))
 
 
 def _unknown_option(qid: str, code: str) -> AnswerError:
@@ -134,6 +105,30 @@ def _unknown_option(qid: str, code: str) -> AnswerError:
                        code=code)
 
 
+def _check_shape(q: Question, value: object) -> None:
+    """The command line's strict reading of JSON: one string for a one-answer question, a
+    list of strings for a select-all question (the web's form fields are read leniently).
+    These messages reach integrators only, so they are not in the client's catalog."""
+    if q.kind is Kind.RADIO and not isinstance(value, str):
+        raise AnswerError(q.id, f"This question takes one answer: give one option code as a "
+                                f"string, not {_json_kind(value)}.")
+    if q.kind is Kind.CHECKBOX and not (
+            isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)):
+        raise AnswerError(q.id, f"This question takes a list of option codes, not "
+                                f"{_json_kind(value)}.")
+
+
+_JSON_KINDS = ((bool, "true or false"), (str, "a string"), (int | float, "a number"),
+               (dict, "an object"), (list | tuple, "a list holding something other than text"),
+               (type(None), "null"))
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return "a list"
+    return next((name for kind, name in _JSON_KINDS if isinstance(value, kind)), "that")
+
+
 # -- Progress -------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -142,25 +137,27 @@ class Progress:
     path: tuple[str, ...]  # answered on-path questions, in flow order
     next_question: str | None  # first unanswered question on the path
     complete: bool  # nothing left to ask, or emergency/urgent already certain
-    early: bool  # complete because emergency/urgent is certain
+    early: bool  # ends without check-your-answers: emergency/urgent is certain
     outcome: Outcome | None  # set exactly when complete
     ignored: tuple[str, ...]  # answers given that are not on the path (dropped)
 
 
-def evaluate(given: Mapping[str, object], *, strict: bool = False) -> Progress:
-    """Walk the questionnaire over `given` answers.
+def evaluate(given: Mapping[str, object], questionnaire: Questionnaire = CURRENT, *,
+             strict: bool = False) -> Progress:
+    """Walk `questionnaire` (by default the current version) over `given` answers.
 
-    strict=True raises AnswerError for any invalid answer (the command line);
-    otherwise an answer that is no longer valid (e.g. exercise soreness after
-    the legs changed to one) is dropped so that its question is asked again.
+    strict=True raises AnswerError for any invalid answer, including one of the wrong JSON
+    shape (the command line); otherwise an answer that is no longer valid (e.g. exercise
+    soreness after the legs changed to one) is dropped so that its question is asked again.
     """
-    walk = _walk(given, strict)
-    return _progress(given, walk)
+    walk = _walk(given, questionnaire, strict)
+    return _progress(given, walk, questionnaire)
 
 
-def first_unanswered(given: Mapping[str, object]) -> str | None:
+def first_unanswered(given: Mapping[str, object],
+                     questionnaire: Questionnaire = CURRENT) -> str | None:
     """The first question on the path without an answer, even past an early end."""
-    return _walk(given, strict=False).next_question
+    return _walk(given, questionnaire, strict=False).next_question
 
 
 @dataclass
@@ -171,20 +168,23 @@ class _Walk:
     next_question: str | None = None
 
 
-def _walk(given: Mapping[str, object], strict: bool) -> _Walk:
+def _walk(given: Mapping[str, object], questionnaire: Questionnaire, strict: bool) -> _Walk:
     for qid, value in given.items():
-        if qid not in QUESTION_IDS:
+        if not questionnaire.has(qid):
             raise AnswerError(qid, N_("This is not a question in this screening."))
         if strict:  # off-path answers are ignored, but must still be well-formed
-            _normalise(qid, value, question(qid).options)
+            q = questionnaire.question(qid)
+            _check_shape(q, value)
+            _normalise(q, value, q.options)
     walk = _Walk({}, set(), [])
-    facts = Facts(walk.answers, walk.settled)  # sees the walk's answers as they grow
-    for q in QUESTIONS:
-        asked = _asked(q.id, facts).value
+    facts = questionnaire.facts(walk.answers, walk.settled)  # sees the answers as they grow
+    for q in questionnaire.questions:
+        asked = _asked(q.id, facts, questionnaire).value
         if asked is False:
             walk.settled.add(q.id)  # not asked: settled, nothing picked
             continue
-        answer = _checked(q.id, given[q.id], walk.answers, strict) if q.id in given else None
+        answer = (_checked(q.id, given[q.id], walk.answers, questionnaire, strict)
+                  if q.id in given else None)
         if answer is None:
             walk.next_question = walk.next_question or q.id
             continue
@@ -195,21 +195,26 @@ def _walk(given: Mapping[str, object], strict: bool) -> _Walk:
     return walk
 
 
-def _checked(qid: str, value: object, answers: dict[str, Answer], strict: bool) -> Answer | None:
+def _checked(qid: str, value: object, answers: dict[str, Answer],
+             questionnaire: Questionnaire, strict: bool) -> Answer | None:
     try:
-        return validate_answer(qid, value, answers)
+        return validate_answer(qid, value, answers, questionnaire)
     except AnswerError:
         if strict:
             raise
         return None
 
 
-def _progress(given: Mapping[str, object], walk: _Walk) -> Progress:
-    certain = decide(Facts(walk.answers, walk.settled, final=True))
-    early = walk.next_question is not None and certain.level.rank >= Level.URGENT.rank
+def _progress(given: Mapping[str, object], walk: _Walk,
+              questionnaire: Questionnaire) -> Progress:
+    certain = questionnaire.decide(questionnaire.facts(walk.answers, walk.settled, final=True))
+    # Emergency/urgent certain: the screening ends now, also when the last question decided
+    # it (no check-your-answers page: the outcome is recorded and staff alerted at once).
+    early = certain.level.rank >= Level.URGENT.rank
     complete = walk.next_question is None or early
     return Progress(
-        answers={qid: walk.answers[qid] for qid in QUESTION_IDS if qid in walk.answers},
+        answers={qid: walk.answers[qid] for qid in questionnaire.question_ids
+                 if qid in walk.answers},
         path=tuple(walk.path),
         next_question=None if early else walk.next_question,
         complete=complete,

@@ -1,148 +1,66 @@
-"""Triage rules R1–R33 of questionnaire v1, as a table of small named conditions.
+"""The triage rules as tables: questionnaire v1 (R1–R33) and v2 (v1 with replaced and
+added rows), each a list of small named conditions over `checker.facts.Facts`.
 
-Every condition is evaluated in three-valued logic over the answers so far: a
-question that is not yet settled (not answered, or not yet known to be asked)
-is *unknown*. A rule that is certainly true on a partial screening stays true
-whatever is answered later, because later answers never change earlier ones.
-That is what lets the flow end early, exactly when `emergency` or `urgent` is
-certain, and it is the same code that decides a finished screening.
+A rule certainly true on a partial screening stays true whatever is answered later, so the
+same tables decide a finished screening and an early end (see checker.facts). Which limb a
+fired rule's flags are about is in `checker.limbs`; a version's bundle is `checker.versions`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from functools import wraps
 
-from checker.outcome import Level, Outcome
-from checker.questionnaire import VERSION
-
-Answer = str | tuple[str, ...]
-
-
-class Tri:
-    """Kleene three-valued truth: True, False or None (not known yet).
-
-    Only the three constants below exist; `truth()` maps a bool onto them.
-    """
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: bool | None) -> None:
-        self.value = value
-
-    def __and__(self, other: Tri) -> Tri:
-        if self is FALSE or other is FALSE:
-            return FALSE
-        return TRUE if self is TRUE and other is TRUE else UNKNOWN
-
-    def __or__(self, other: Tri) -> Tri:
-        if self is TRUE or other is TRUE:
-            return TRUE
-        return FALSE if self is FALSE and other is FALSE else UNKNOWN
-
-    def __invert__(self) -> Tri:
-        return UNKNOWN if self is UNKNOWN else (FALSE if self is TRUE else TRUE)
-
-    def __bool__(self) -> bool:
-        raise TypeError("use .value: a Tri may be unknown")
-
-    def __repr__(self) -> str:
-        return f"Tri({self.value})"
-
-
-TRUE, FALSE, UNKNOWN = Tri(True), Tri(False), Tri(None)
-
-
-def truth(value: bool) -> Tri:
-    return TRUE if value else FALSE
-
-
-def any_of(items: list[Tri]) -> Tri:
-    result = FALSE
-    for item in items:
-        result = result | item
-    return result
-
-
-class Facts:
-    """The answers so far, with which questions are settled.
-
-    A settled question is either answered on the path or known not to be asked
-    (then nothing was picked in it). Anything else is unknown. `final=True`
-    promises that neither mapping changes any more, so derived terms are
-    computed once (the rules share many of them).
-    """
-
-    def __init__(self, answers: Mapping[str, Answer], settled: Collection[str],
-                 *, final: bool = False) -> None:
-        self.answers = answers
-        self.settled = settled
-        self._memo: dict[Callable[[Facts], Tri], Tri] | None = {} if final else None
-
-    def picked(self, qid: str, *codes: str) -> Tri:
-        """Whether any of `codes` was chosen for `qid`."""
-        if qid not in self.settled:
-            return UNKNOWN
-        answer = self.answers.get(qid, ())
-        if isinstance(answer, str):
-            return truth(answer in codes)
-        return truth(any(code in answer for code in codes))
-
-    def term(self, derive: Callable[[Facts], Tri]) -> Tri:
-        """A derived term, computed once when the facts are final."""
-        if self._memo is None:
-            return derive(self)
-        if derive not in self._memo:
-            self._memo[derive] = derive(self)
-        return self._memo[derive]
-
-    def count(self, items: Collection[tuple[str, str]]) -> tuple[int, bool]:
-        """How many (question, code) items are known picked; and whether all are settled."""
-        known, settled = 0, True
-        for qid, code in items:
-            if qid not in self.settled:
-                settled = False
-                continue
-            answer = self.answers.get(qid, ())
-            known += code == answer or (not isinstance(answer, str) and code in answer)
-        return known, settled
-
-
-def derived(compute: Callable[[Facts], Tri]) -> Callable[[Facts], Tri]:
-    """A term several rules share: computed once per final set of facts."""
-
-    @wraps(compute)
-    def term(f: Facts) -> Tri:
-        return f.term(compute)
-
-    return term
-
+from checker.facts import (
+    Facts,
+    Tiers,
+    Tri,
+    any_of,
+    at_least,
+    derived,
+    exactly,
+)
+from checker.outcome import Level
 
 # -- Definitions shared by the rules and the branching -----------------------
 
 LEG_OPTIONS = ("pain", "swelling", "warmth", "discoloured", "hard_vein")
 
-TIER_A = (
-    ("recent_events", "surgery"),
-    ("recent_events", "hospital_or_bed_rest"),
-    ("recent_events", "leg_immobilised"),
-    ("recent_events", "major_injury"),
-    ("recent_events", "pregnancy"),
-    ("long_term_factors", "cancer"),
-    ("long_term_factors", "clotting_disorder"),
-    ("long_term_factors", "paralysis"),
+TIERS_V1 = Tiers(
+    a=(
+        ("recent_events", "surgery"),
+        ("recent_events", "hospital_or_bed_rest"),
+        ("recent_events", "leg_immobilised"),
+        ("recent_events", "major_injury"),
+        ("recent_events", "pregnancy"),
+        ("long_term_factors", "cancer"),
+        ("long_term_factors", "clotting_disorder"),
+        ("long_term_factors", "paralysis"),
+    ),
+    b=(
+        ("recent_events", "long_journey"),
+        ("recent_events", "covid"),
+        ("medicines", "hormones"),
+        ("long_term_factors", "age_60_plus"),
+        ("long_term_factors", "obesity"),
+        ("long_term_factors", "smoker"),
+        ("long_term_factors", "family_history"),
+        ("long_term_factors", "chronic_condition"),
+        ("vein_conditions", "varicose"),
+    ),
 )
-TIER_B = (
-    ("recent_events", "long_journey"),
-    ("recent_events", "covid"),
-    ("medicines", "hormones"),
-    ("long_term_factors", "age_60_plus"),
-    ("long_term_factors", "obesity"),
-    ("long_term_factors", "smoker"),
-    ("long_term_factors", "family_history"),
-    ("long_term_factors", "chronic_condition"),
-    ("vein_conditions", "varicose"),
+# v2 definitions: Tier A adds minor_procedure, heart_or_stroke, central_line; Tier B adds
+# infection, fertility_treatment.
+TIERS_V2 = Tiers(
+    a=TIERS_V1.a + (
+        ("recent_events", "minor_procedure"),
+        ("recent_events", "heart_or_stroke"),
+        ("long_term_factors", "central_line"),
+    ),
+    b=TIERS_V1.b + (
+        ("recent_events", "infection"),
+        ("recent_events", "fertility_treatment"),
+    ),
 )
 
 
@@ -186,23 +104,9 @@ def clot_known(f: Facts) -> Tri:
     return f.picked("clot_history", "yes", "not_sure")
 
 
-def _at_least(f: Facts, items: Collection[tuple[str, str]], n: int) -> Tri:
-    known, settled = f.count(items)
-    if known >= n:
-        return TRUE
-    return FALSE if settled else UNKNOWN
-
-
-def _exactly(f: Facts, items: Collection[tuple[str, str]], n: int) -> Tri:
-    known, settled = f.count(items)
-    if known > n:
-        return FALSE
-    return truth(known == n) if settled else UNKNOWN
-
-
 @derived
 def any_risk_factor(f: Facts) -> Tri:
-    return _at_least(f, TIER_A + TIER_B, 1)
+    return at_least(f, f.tiers.a + f.tiers.b, 1)
 
 
 def only_pain_or_swelling(f: Facts) -> Tri:
@@ -213,6 +117,12 @@ def only_pain_or_swelling(f: Facts) -> Tri:
 def context(f: Facts, code: str) -> Tri:
     """A one-sided symptom (or arm) explained by `limb_context` = code."""
     return one_sided(f) & f.picked("limb_context", code)
+
+
+@derived
+def after_surgery_expected(f: Facts) -> Tri:
+    """R9 applies: expected pain or swelling around a recently operated joint."""
+    return context(f, "after_surgery") & only_pain_or_swelling(f)
 
 
 @derived
@@ -233,7 +143,7 @@ def lasting_after_clearance(f: Facts) -> Tri:
     return cleared_after_three_months(f) & ~f.picked("lasting_symptoms", "no")
 
 
-# -- The table ----------------------------------------------------------------
+# -- Questionnaire v1: the table ------------------------------------------------------
 
 @dataclass(frozen=True)
 class Rule:
@@ -242,6 +152,7 @@ class Rule:
     flags: tuple[str, ...]
     reason: str  # for the staff screen
     when: Callable[[Facts], Tri]
+    only_if_proceed: bool = False  # a note that holds only when the final level is proceed
 
 
 NO_DEEP_AFFECTED = "no_deep_affected_limb"
@@ -252,7 +163,7 @@ BLOOD_THINNER_FLAGS = (
 
 E, U, D, M = Level.EMERGENCY, Level.URGENT, Level.DEFER, Level.MODIFIED
 
-RULES: tuple[Rule, ...] = (
+RULES_V1: tuple[Rule, ...] = (
     Rule("R1", E, (), "Possible pulmonary embolism or limb emergency: symptom now or in the "
          "last 24 hours.", lambda f: f.picked(
              "emergency_now", "breathless", "chest_pain", "coughing_blood", "fainted",
@@ -278,10 +189,10 @@ RULES: tuple[Rule, ...] = (
          lambda f: context(f, "long_term") & f.picked("limb_letter", "no")),
     Rule("R9", M, ("no_leg_massage_without_surgeon_clearance", "light_pressure"),
          "Expected, improving pain or swelling around a recently operated joint.",
-         lambda f: context(f, "after_surgery") & only_pain_or_swelling(f)),
+         after_surgery_expected),
     Rule("R10", U, (), "Limb signs after recent surgery beyond expected pain or swelling: "
          "possible DVT.", lambda f: context(f, "after_surgery") & ~only_pain_or_swelling(f)),
-    Rule("R11", U, (), "Pain, warmth, colour change or a hard vein in both legs: possible DVT.",
+    Rule("R11", U, (), "Pain, warmth, color change or a hard vein in both legs: possible DVT.",
          lambda f: f.picked("limb_side", "both")
          & any_counting(f, ("pain", "warmth", "discoloured", "hard_vein"))),
     Rule("R12", U, (), "New or unexplained swelling in both legs with a clot risk factor.",
@@ -292,7 +203,7 @@ RULES: tuple[Rule, ...] = (
          & ~f.picked("swelling_course", "long_term") & ~any_risk_factor(f)),
     Rule("R14", D, (), "Long-standing swelling in both legs with a major clot risk factor.",
          lambda f: both_legs_swelling_only(f) & f.picked("swelling_course", "long_term")
-         & _at_least(f, [item for item in TIER_A if item[1] != "pregnancy"], 1)),
+         & at_least(f, [item for item in f.tiers.a if item[1] != "pregnancy"], 1)),
     Rule("R15", M, ("no_deep_legs", "no_mld_without_clearance"),
          "Long-standing swelling in both legs, cause known to a doctor or midwife.",
          lambda f: both_legs_swelling_only(f) & f.picked("swelling_course", "long_term")),
@@ -330,7 +241,7 @@ RULES: tuple[Rule, ...] = (
     Rule("R28", None, ("check_bruising",), "Takes one antiplatelet medicine.",
          lambda f: f.picked("medicines", "antiplatelet")),
     Rule("R29", M, ("no_leg_massage_without_clearance", "light_pressure"),
-         "Recent surgery, hospital stay or bed rest, leg immobilised, major injury, or paralysis.",
+         "Recent surgery, hospital stay or bed rest, leg immobilized, major injury, or paralysis.",
          lambda f: f.picked("recent_events", "surgery", "hospital_or_bed_rest",
                             "leg_immobilised", "major_injury")
          | f.picked("long_term_factors", "paralysis")),
@@ -342,32 +253,52 @@ RULES: tuple[Rule, ...] = (
     Rule("R32", M, ("no_deep_legs",), "Blood clotting disorder.",
          lambda f: f.picked("long_term_factors", "clotting_disorder")),
     Rule("R33", M, ("no_deep_legs",), "Two or more moderate clot risk factors.",
-         lambda f: _at_least(f, TIER_B, 2)),
+         lambda f: at_least(f, f.tiers.b, 2)),
     Rule("N1", None, (), "One moderate clot risk factor: be alert to the signs of a clot.",
-         lambda f: _exactly(f, TIER_B, 1)),
+         lambda f: exactly(f, f.tiers.b, 1)),
 )
 
 
-def certain_rules(facts: Facts) -> list[Rule]:
-    """The rules that are certainly true, whatever is still to be answered."""
-    return [rule for rule in RULES if rule.when(facts) is TRUE]
+def revised(table: tuple[Rule, ...], *rows: Rule) -> tuple[Rule, ...]:
+    """`table` with each row of the same id replaced in place; new rows go before N1."""
+    by_id = {row.id: row for row in rows}
+    kept = tuple(by_id.pop(rule.id, rule) for rule in table)
+    last = len(kept) - 1 if kept and kept[-1].id == "N1" else len(kept)
+    return kept[:last] + tuple(by_id.values()) + kept[last:]
 
 
-def decide(facts: Facts) -> Outcome:
-    """The outcome from the rules certain on these facts (all of them, once complete)."""
-    fired = certain_rules(facts)
-    level = max((rule.level for rule in fired if rule.level), key=_rank, default=Level.PROCEED)
-    flags: dict[str, None] = {}
-    for rule in fired:
-        flags.update(dict.fromkeys(rule.flags))
-    return Outcome(
-        level=level,
-        flags=tuple(flags),
-        reasons=tuple(f"{rule.id}: {rule.reason}" for rule in fired),
-        rules=tuple(rule.id for rule in fired),
-        version=VERSION,
-    )
+# -- Questionnaire v2: v1's table with these rows replaced or added ---------------------
+
+def other_strong_factor_than_operation(f: Facts) -> Tri:
+    operation = ("surgery", "minor_procedure")
+    return at_least(f, [item for item in f.tiers.a if item[1] not in operation], 1)
 
 
-def _rank(level: Level) -> int:
-    return level.rank
+RULES_V2: tuple[Rule, ...] = revised(
+    RULES_V1,
+    Rule("R17", U, (), "Signs of bleeding while on a blood thinner or two antiplatelet "
+         "medicines.", lambda f: f.picked("bleeding_signs", "yes", "not_sure")),
+    Rule("R29", M, ("no_leg_massage_without_clearance", "light_pressure"),
+         "Recent surgery or smaller procedure, hospital stay or bed rest, leg immobilized, "
+         "major injury, heart attack, stroke or heart failure, or paralysis.",
+         lambda f: f.picked("recent_events", "surgery", "minor_procedure",
+                            "hospital_or_bed_rest", "leg_immobilised", "major_injury",
+                            "heart_or_stroke")
+         | f.picked("long_term_factors", "paralysis")),
+    Rule("R34", D, ("bring_written_clearance",),
+         "Cramp-like pain on one side that went away, with a major clot risk factor: a doctor "
+         "should check it first.",
+         lambda f: f.picked("pain_kind", "cramp_gone") & one_leg(f)
+         & at_least(f, f.tiers.a, 1)),
+    Rule("R35", D, ("no_leg_massage_without_surgeon_clearance", "bring_written_clearance"),
+         "Expected swelling or pain after an operation, but with further clot risk factors: "
+         "the surgical team should clear massage first.",
+         lambda f: after_surgery_expected(f)
+         & (other_strong_factor_than_operation(f) | at_least(f, f.tiers.b, 2))),
+    Rule("R36", M, ("no_massage_line_limb", "light_pressure"),
+         "Central line, PICC line or port.",
+         lambda f: f.picked("long_term_factors", "central_line")),
+    Rule("N1", None, (), "One moderate clot risk factor: be alert to the signs of a clot.",
+         lambda f: exactly(f, f.tiers.b, 1), only_if_proceed=True),
+)
+

@@ -1,6 +1,9 @@
 """The screening use case: start, answer, finish. Supplies each change from the flow; the
 store (checker.store) only loads and compare-and-sets.
 
+A new screening starts under the current questionnaire version; every later step walks and
+decides it under the version stored with it, so a v1 screening finishes under v1.
+
 The flow is evaluated once per answer: on the answers as they will be stored. Whether the
 question could be answered at all follows from that same evaluation (see `_askable_after`).
 """
@@ -26,6 +29,7 @@ from checker.store import (
     new_code,
     now_utc,
 )
+from checker.versions import CURRENT
 
 
 class NotComplete(ValueError):
@@ -51,6 +55,11 @@ class Step:
     finished: FinishedScreening | None = None
 
 
+def progress_of(screening: Screening) -> Progress:
+    """Where a screening's answers stand, walked under the version it started with."""
+    return flow.evaluate(screening.answers, screening.questionnaire)
+
+
 def askable(qid: str, progress: Progress) -> bool:
     return qid in progress.path or qid == progress.next_question
 
@@ -70,13 +79,13 @@ class ScreeningService:
         self.store = store
 
     def start(self, location: str, lang: str) -> Step:
-        screening = self.store.create(location, lang)
-        return Step(screening, flow.evaluate(screening.answers))
+        screening = self.store.create(location, lang, CURRENT.version)
+        return Step(screening, progress_of(screening))
 
     def open(self, sid: str) -> Step | None:
         """The screening and its progress; None when unknown or expired."""
         screening = self.store.load(sid)
-        return None if screening is None else Step(screening, flow.evaluate(screening.answers))
+        return None if screening is None else Step(screening, progress_of(screening))
 
     def answer(self, screening: Screening, qid: str, value: object) -> Step:
         """Validate and store one answer (and, when the level is certain to be emergency or
@@ -88,12 +97,13 @@ class ScreeningService:
 
         def attempt(current: Screening) -> Step | None:
             tries.append(current)
-            answer = flow.validate_answer(qid, value, current.answers)
-            progress = flow.evaluate({**current.answers, qid: answer})
+            questionnaire = current.questionnaire
+            answer = flow.validate_answer(qid, value, current.answers, questionnaire)
+            progress = flow.evaluate({**current.answers, qid: answer}, questionnaire)
             if not _askable_after(qid, current, progress):
                 if len(tries) == 1:
                     return None  # perhaps only on a stale copy: judge it on a fresh read
-                raise NotAskable(current, flow.evaluate(current.answers))
+                raise NotAskable(current, progress_of(current))
             if progress.answers == current.answers and (current.finished or not progress.early):
                 return Step(current, progress)  # a repeated Continue: nothing to write
             fields = {"answers": dump_answers(progress.answers)}
@@ -112,8 +122,7 @@ class ScreeningService:
         Raises NotComplete if questions remain, ScreeningGone if expired.
         """
         def attempt(current: Screening) -> Step | None:
-            progress = step.progress if current is step.screening else flow.evaluate(
-                current.answers)
+            progress = step.progress if current is step.screening else progress_of(current)
             if current.finished:
                 return Step(current, progress)
             if not progress.complete or progress.outcome is None:
@@ -155,4 +164,4 @@ class ScreeningService:
 def _stored(current: Screening, revision: int, answers: dict, outcome: Outcome | None = None,
             finished_at: datetime | None = None, code: str | None = None) -> Screening:
     return Screening(current.sid, revision, current.location, current.created_at, answers,
-                     outcome, finished_at, code or current.code, current.lang)
+                     outcome, finished_at, code or current.code, current.lang, current.version)

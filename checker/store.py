@@ -1,9 +1,12 @@
 """Screening state in Redis: load, and compare-and-set on a revision number. Nothing else.
 
 Key: `<prefix>{<sid>}:screening`, one hash per screening with a TTL renewed on every step.
-Fields: `rev`, `created_at`, `location`, `lang`, `answers` (JSON of the on-path answers) and,
-once finished, `outcome` (JSON), `finished_at` and the check-in `code`. What to write is
-decided by checker.screenings (the use case); this module only reads and writes.
+Fields: `rev`, `created_at`, `location`, `lang`, `version` (the questionnaire version the
+screening started under: it finishes under it; hashes written before v2 have none and are v1),
+`answers` (JSON of the on-path answers) and, once finished, `outcome` (JSON, naming its
+version), `finished_at` and the check-in `code`. What to write is decided by
+checker.screenings (the use case); this module only reads and writes. A hash naming a version
+this release does not know reads as ended (like one that does not decrypt).
 
 Encryption: `answers` and `outcome` are clinical, so with a Crypto (the product always has
 one) they are stored as AES-GCM tokens bound to the screening and field (checker.sealed).
@@ -31,8 +34,8 @@ import redis
 from checker.crypto import Crypto, DecryptError
 from checker.finishes import MAX_LEN, event_fields
 from checker.outcome import Outcome
-from checker.questionnaire import QUESTION_IDS
 from checker.sealed import SealedFields
+from checker.versions import CURRENT, Questionnaire, questionnaire_for
 
 Answer = str | tuple[str, ...]
 
@@ -95,10 +98,15 @@ class Screening:
     finished_at: datetime | None
     code: str | None  # check-in code, kept for the screening's life once first finished
     lang: str = "en"  # the client's language, chosen at the start; pages and texts use it
+    version: str = CURRENT.version  # questionnaire version it started (and finishes) under
 
     @property
     def finished(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return questionnaire_for(self.version)
 
 
 def new_sid() -> str:
@@ -123,10 +131,10 @@ def dump_answers(answers: Mapping[str, Answer]) -> str:
                        for qid, v in answers.items()}, sort_keys=True)
 
 
-def _load_answers(text: str) -> dict[str, Answer]:
-    # Ids unknown to this questionnaire version (e.g. kept across a deploy) are skipped.
+def _load_answers(text: str, questionnaire: Questionnaire) -> dict[str, Answer]:
+    # Ids unknown to the screening's questionnaire version are skipped.
     return {qid: tuple(v) if isinstance(v, list) else v for qid, v in json.loads(text).items()
-            if qid in QUESTION_IDS}
+            if questionnaire.has(qid)}
 
 
 def now_utc() -> datetime:
@@ -148,17 +156,19 @@ class ScreeningStore:
     def key(self, sid: str) -> str:
         return f"{self.prefix}{{{sid}}}:screening"
 
-    def create(self, location: str, lang: str = "en") -> Screening:
-        """A new, empty screening (one round trip)."""
+    def create(self, location: str, lang: str = "en",
+               version: str = CURRENT.version) -> Screening:
+        """A new, empty screening under questionnaire `version` (one round trip)."""
         sid = new_sid()
         now = now_utc()
         fields = {"rev": "1", "created_at": now.isoformat(), "location": location,
-                  "lang": lang, "answers": self.sealed.seal(sid, "answers", "{}")}
+                  "lang": lang, "version": version,
+                  "answers": self.sealed.seal(sid, "answers", "{}")}
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self.key(sid), mapping=fields)
         pipe.expire(self.key(sid), self.ttl)
         pipe.execute()
-        return Screening(sid, 1, location, now, {}, None, None, None, lang)
+        return Screening(sid, 1, location, now, {}, None, None, None, lang, version)
 
     def load(self, sid: str) -> Screening | None:
         """The screening, its TTL refreshed (one round trip); None if unknown or expired."""
@@ -187,16 +197,19 @@ class ScreeningStore:
             return None  # a stray partial hash (e.g. only touched by EXPIRE) is not a screening
         outcome = fields.get("outcome")
         finished_at = fields.get("finished_at")
+        version = fields.get("version", "1")  # written before v2: a v1 screening
         return Screening(
             sid=sid,
             revision=int(fields["rev"]),
             location=fields.get("location", ""),
             created_at=datetime.fromisoformat(fields["created_at"]),
-            answers=_load_answers(fields.get("answers", "{}")),
+            # An unknown version raises KeyError: `load` reads that as ended.
+            answers=_load_answers(fields.get("answers", "{}"), questionnaire_for(version)),
             outcome=Outcome.from_dict(json.loads(outcome)) if outcome else None,
             finished_at=datetime.fromisoformat(finished_at) if finished_at else None,
             code=fields.get("code"),
             lang=fields.get("lang", "en"),
+            version=version,
         )
 
     def compare_and_set(self, screening: Screening, fields: Mapping[str, str],

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from checker.flow import evaluate, first_unanswered, options_for
-from checker.questionnaire import Kind, question
+from checker.questionnaire import Kind
+from checker.versions import CURRENT, Questionnaire
 
 CLEAN = {
     "emergency_now": ("none",),
@@ -18,7 +19,7 @@ CLEAN = {
     "long_term_factors": ("none",),
 }
 
-# Answers the rules file names as mitigating (invariant 2).
+# Answers the rules file names as mitigating (invariant 2; v1's list, kept by v2).
 MITIGATING = {
     "pain_kind": {"cramp_gone", "exercise_soreness"},
     "limb_context": {"doctor_checked", "known_clot", "long_term", "after_surgery"},
@@ -29,12 +30,13 @@ MITIGATING = {
 }
 
 
-def answer_for(data: st.DataObject, qid: str, answers: dict, *, mitigating: bool = True):
+def answer_for(data: st.DataObject, qid: str, answers: dict, *, mitigating: bool = True,
+               questionnaire: Questionnaire = CURRENT):
     """Draw one valid answer to `qid` given the earlier answers."""
-    options = options_for(qid, answers)
+    options = options_for(qid, answers, questionnaire)
     if not mitigating:
         options = tuple(o for o in options if o.code not in MITIGATING.get(qid, ()))
-    if question(qid).kind is Kind.RADIO:
+    if questionnaire.question(qid).kind is Kind.RADIO:
         return data.draw(st.sampled_from([o.code for o in options]), label=qid)
     plain = [o.code for o in options if not o.exclusive]
     exclusive = [o.code for o in options if o.exclusive]
@@ -49,16 +51,18 @@ def answer_for(data: st.DataObject, qid: str, answers: dict, *, mitigating: bool
 
 
 def complete(data: st.DataObject, answers: dict, *, past_early_end: bool = False,
-             mitigating: bool = True) -> dict:
+             mitigating: bool = True, questionnaire: Questionnaire = CURRENT) -> dict:
     """Answer questions until the screening is complete; returns the answers."""
     answers = dict(answers)
     asked: list[str] = []
     for _ in range(50):
-        progress = evaluate(answers)
-        qid = first_unanswered(answers) if past_early_end else progress.next_question
+        progress = evaluate(answers, questionnaire)
+        qid = (first_unanswered(answers, questionnaire) if past_early_end
+               else progress.next_question)
         if qid is None:
             return progress.answers
         assert qid not in asked, f"{qid} asked twice"
         asked.append(qid)
-        answers[qid] = answer_for(data, qid, answers, mitigating=mitigating)
+        answers[qid] = answer_for(data, qid, answers, mitigating=mitigating,
+                                  questionnaire=questionnaire)
     raise AssertionError("the flow did not end")

@@ -17,17 +17,17 @@ EMERGENCY = {"emergency_now": ["chest_pain"]}
 DEFER = {**PROCEED, "clot_history": "being_checked"}
 MODIFIED = {**PROCEED, "medicines": ["anticoagulant"], "bleeding_signs": "no"}
 
-_N = {"emergency_now": ["none"], "emergency_recent": "no"}
-_NOTHING = {"vein_conditions": ["none"], "medicines": ["none"], "recent_events": ["none"],
+N = {"emergency_now": ["none"], "emergency_recent": "no"}
+NOTHING = {"vein_conditions": ["none"], "medicines": ["none"], "recent_events": ["none"],
             "long_term_factors": ["none"]}
 # One walk per level (the web-flow tests' own paths).
 WALKS = {
     "emergency": {"emergency_now": ["breathless", "chest_pain"]},
     "urgent": {"emergency_now": ["none"], "emergency_recent": "yes"},
-    "defer": {**_N, "limb_symptoms": ["none"], "clot_history": "being_checked", **_NOTHING},
-    "modified": {**_N, "limb_symptoms": ["none"], "clot_history": "no", **_NOTHING,
+    "defer": {**N, "limb_symptoms": ["none"], "clot_history": "being_checked", **NOTHING},
+    "modified": {**N, "limb_symptoms": ["none"], "clot_history": "no", **NOTHING,
                  "vein_conditions": ["varicose"]},
-    "proceed": {**_N, "limb_symptoms": ["none"], "clot_history": "no", **_NOTHING},
+    "proceed": {**N, "limb_symptoms": ["none"], "clot_history": "no", **NOTHING},
 }
 
 

@@ -46,7 +46,10 @@ def forms(e164: str) -> list[str]:
             national[3:]]
 
 
-MODIFIED = {**DEFER, "clot_history": "no", "medicines": ["anticoagulant"], "bleeding_signs": "no"}
+# A cleared clot in the left leg: the outcome and the check-in name the limb (v2).
+MODIFIED = {**DEFER, "clot_history": "yes", "clot_when": "over_12_months",
+            "clot_clearance": "yes", "lasting_symptoms": "no", "clot_side": ["left_leg"],
+            "medicines": ["anticoagulant"], "bleeding_signs": "no"}
 PHONES = [form for number in (STAFF, ADVICE, REMINDED) for form in forms(number)]
 # Answer codes, question ids and flag codes long enough never to turn up by chance in base64.
 CODES = sorted({o.code for q in QUESTIONS for o in q.options if len(o.code) >= 6}
@@ -130,6 +133,7 @@ def all_flows(app, clock: Clock) -> tuple[str, str]:
     board = book.day("main", today(app))
     assert {c.level for c in board} == {Level.URGENT, Level.DEFER, Level.MODIFIED}
     assert any(c.flags for c in board)
+    assert any(c.limbs == (("no_deep_affected_limb", ("left_leg",)),) for c in board)
     deferred = next(c for c in board if c.level == Level.DEFER)
     assert book.record_clearance(deferred.id, date(2031, 6, 1), "Avoid the left calf", "alice")
     return urgent, defer

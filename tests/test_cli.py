@@ -24,7 +24,7 @@ def test_worked_cases_give_their_level_and_flags():
         assert output["complete"] is True, name
         assert output["level"] == level, name
         assert set(flags) <= set(output["flags"]), name
-        assert output["version"] == "1" and output["next_question"] is None
+        assert output["version"] == "2" and output["next_question"] is None
         if level != "proceed":
             assert output["reasons"], name
 
@@ -38,22 +38,35 @@ def test_incomplete_answers_have_no_level_and_name_the_next_question():
     result = run(['{"emergency_now": ["none"]}', "{}"])
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert first == {"complete": False, "next_question": "emergency_recent", "level": None,
-                     "flags": [], "reasons": [], "ignored": [], "version": "1"}
+                     "flags": [], "reasons": [], "ignored": [], "version": "2"}
     assert second["next_question"] == "emergency_now"
 
 
 def test_off_path_answers_are_listed_as_ignored():
-    answers = {**WORKED_CASES[-3][1], "pain_kind": "other", "bleeding_signs": "yes"}
+    nothing = next(answers for name, answers, _, _ in WORKED_CASES if name == "nothing at all")
+    answers = {**nothing, "pain_kind": "other", "bleeding_signs": "yes"}
     output = json.loads(run([json.dumps(answers)]).stdout)
     assert output["level"] == "proceed"
     assert sorted(output["ignored"]) == ["bleeding_signs", "pain_kind"]
 
 
 @pytest.mark.parametrize(("line", "problem"), [
-    ('{"limb_side": ["one", "both"]}', "question limb_side: Choose only one answer."),
+    ('{"limb_side": ["one", "both"]}', "question limb_side: This question takes one answer"),
     ('{"medicines": ["none", "hormones"]}', "question medicines:"),
     ('{"emergency_now": ["dizzy"]}', "question emergency_now:"),
     ('{"favourite_colour": "blue"}', "question favourite_colour:"),
+    # The wrong JSON shape is refused too, on or off the path: integrations must not rely
+    # on leniency.
+    ('{"limb_side": ["one"]}', "question limb_side: This question takes one answer"),
+    ('{"emergency_recent": 1}', "question emergency_recent: This question takes one answer"),
+    ('{"bleeding_signs": null}', "question bleeding_signs: This question takes one answer"),
+    ('{"medicines": "none"}', "question medicines: This question takes a list of option "
+                              "codes, not a string."),
+    ('{"emergency_now": 0}', "question emergency_now: This question takes a list of option "
+                             "codes, not a number."),
+    ('{"clot_side": [1]}', "question clot_side: This question takes a list of option codes"),
+    ('{"recent_events": {"surgery": true}}', "question recent_events: This question takes a "
+                                             "list of option codes, not an object."),
     ("not json", "line 2:"),
     ("[1, 2]", "line 2: each line must be a JSON object"),
 ])

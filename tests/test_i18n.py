@@ -18,6 +18,7 @@ from checker import flow
 from checker.catalog import TRANSLATIONS_DIR, translate
 from checker.questionnaire import QUESTIONS
 from checker.store import Screening
+from checker.versions import VERSIONS
 from checker.web.screening import _question_view
 
 PO = TRANSLATIONS_DIR / "es" / "LC_MESSAGES" / "messages.po"
@@ -167,11 +168,13 @@ def test_accept_language_picks_the_default_and_the_link_switches(client):
 def test_every_question_and_other_page_in_spanish(app, client):
     screening = Screening("s" * 22, 1, "main", datetime.now(UTC), {}, None, None, None, "es")
     with app.test_request_context("/?lang=es"):
-        for q in QUESTIONS:
-            view = _question_view(q.id, {"limb_side": "both"}, frozenset(), "x")
-            page = render_template("question.html", partial=False, screening=screening,
-                                   view=view, q=q, error=None, back_url="/")
-            assert_spanish(page)
+        for questionnaire in VERSIONS.values():  # v1 screenings can still be alive
+            for q in questionnaire.questions:
+                view = _question_view(q.id, {"limb_side": "both"}, frozenset(), "x",
+                                      questionnaire)
+                page = render_template("question.html", partial=False, screening=screening,
+                                       view=view, q=q, error=None, back_url="/")
+                assert_spanish(page)
     for url in ("/advice?lang=es", "/nowhere?lang=es", "/s/" + "a" * 22 + "/q/medicines?lang=es",
                 "/clearance/main?lang=es"):
         response = client.get(url)
@@ -307,7 +310,7 @@ def test_texts_for_an_english_screening_stay_english(sms_app):
 def test_a_spanish_poster_opens_the_check_in_spanish(client):
     page = client.get("/poster/main?lang=es").get_data(as_text=True)
     assert "http://localhost/?loc=main&amp;lang=es" in page
-    assert "Escanee antes de su masaje" in page and "Llame al 911 ahora" in page
+    assert "Escanee antes de su masaje" in page and "llame al 911 ahora" in page
     assert '<div class="print-tools" hx-boost="false" lang="en">' in page
     assert_spanish(page)
     english = client.get("/poster/main", headers={"Accept-Language": "es"})

@@ -63,7 +63,7 @@ def test_poster_page(staff_app: Flask) -> None:
     assert "Scan before your massage" in page
     assert f"{PUBLIC_BASE_URL}/?loc=b" in page  # the URL in text for people who cannot scan
     assert "<svg" in page  # QR drawn inline on the server
-    assert "Call 999 now" in page  # this location's emergency number
+    assert "call 999 now" in page  # this location's emergency number
     assert "print.css" in page
     assert "style=" not in page and "<script>" not in page  # strict CSP: no inline code
 

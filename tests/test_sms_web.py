@@ -42,7 +42,7 @@ def test_bad_input_is_kept_and_explained_with_400(sms_app, web):
     assert b'value="555-01"' in response.data
     assert b"Enter a real mobile phone number" in response.data or b"Enter a mobile" in \
         response.data
-    assert b"Tick the box" in response.data
+    assert b"Check the box" in response.data
     abroad = web.post(f"/s/{sid}/text-advice", data={"phone": "+44 7911 123456",
                                                      "consent": "yes"})
     assert abroad.status_code == 400 and b"only send texts to numbers in US" in abroad.data
@@ -117,6 +117,8 @@ def test_reminders_every_4_weeks_respect_quiet_hours_and_arrive_via_sweep(sms_ap
     run_worker(sms_app)
     [sent] = [i for i in sms(sms_app).outbox() if i["to"] == CLIENT]
     assert "reminder 1 of 3" in sent["body"] and "Reply CLEARED" in sent["body"]
+    assert "a racing or pounding heartbeat" in sent["body"]  # the one-line safety net
+    assert "call 911 now." in sent["body"]
 
 
 def test_reminder_form_errors_keep_input(sms_app, web):
@@ -124,7 +126,7 @@ def test_reminder_form_errors_keep_input(sms_app, web):
     response = web.post(f"/s/{sid}/reminders", data={"phone": CLIENT, "plan": "appointment",
                                                      "appointment": "2020-01-01"})
     assert response.status_code == 400
-    assert b"after today" in response.data and b"Tick the box" in response.data
+    assert b"after today" in response.data and b"Check the box" in response.data
     assert b'value="2020-01-01"' in response.data
     ok = web.post(f"/s/{sid}/reminders", data={"phone": CLIENT, "consent": "yes",
                                                "plan": "appointment",

@@ -10,7 +10,7 @@ import pytest
 
 from checker import flow
 from checker.redis_conn import connect
-from checker.screenings import NotComplete, ScreeningService, Step
+from checker.screenings import NotComplete, ScreeningService, Step, progress_of
 from checker.store import (
     CODE_ALPHABET,
     ScreeningGone,
@@ -43,7 +43,7 @@ def record(service, screening, qid, value):
 
 
 def finish(service, screening):
-    step = service.finish(Step(screening, flow.evaluate(screening.answers)))
+    step = service.finish(Step(screening, progress_of(screening)))
     return step.screening, step.finished
 
 
@@ -172,6 +172,49 @@ def test_early_end_finishes_in_the_same_write(store, service):
     assert done.revision == 2 and store.load(screening.sid).finished
 
 
+# New swelling in both legs, cancer asked last: R12 (urgent) is decided by the last answer.
+LAST_DECIDES = {"emergency_now": ("none",), "emergency_recent": "no",
+                "limb_symptoms": ("swelling",), "limb_side": "both", "swelling_course": "new",
+                "clot_history": "no", "vein_conditions": ("none",), "medicines": ("none",),
+                "recent_events": ("none",)}
+
+
+def test_urgent_decided_by_the_last_question_finishes_in_that_write(store, service,
+                                                                    redis_client):
+    screening = answer_all(service, store.create("main"), LAST_DECIDES)
+    assert not screening.finished
+    screening, done = record(service, screening, "long_term_factors", ["cancer"])
+    assert screening.finished and done is not None and done.outcome.level == "urgent"
+    assert "R12" in store.load(screening.sid).outcome.rules
+    assert redis_client.xlen(store.finish_stream) == 1  # its finish event, same script
+
+
+def test_a_screening_is_walked_under_the_version_it_started_with(store, service,
+                                                                 redis_client):
+    current = store.create("main")
+    assert current.version == "2" and current.questionnaire.version == "2"
+    assert redis_client.hget(store.key(current.sid), "version") == b"2"
+    old = store.create("main", version="1")
+    unversioned = store.create("main")
+    redis_client.hdel(store.key(unversioned.sid), "version")  # written before v2
+    for screening in (old, unversioned):
+        loaded = store.load(screening.sid)
+        assert loaded.version == "1"
+        loaded = answer_all(service, loaded, {"emergency_now": ("none",),
+                                              "emergency_recent": "no",
+                                              "limb_symptoms": ("pain",), "limb_side": "one"})
+        assert progress_of(loaded).next_question == "pain_kind"  # v1 asks no side
+        assert loaded.version == "1"
+    step = service.answer(store.load(current.sid), "emergency_now", ["none"])
+    assert step.screening.version == "2"
+
+
+def test_a_screening_of_a_version_this_release_does_not_know_has_ended(store, redis_client):
+    screening = store.create("main")
+    redis_client.hset(store.key(screening.sid), "version", "9")
+    assert store.load(screening.sid) is None
+
+
 def test_check_in_codes_avoid_ambiguous_characters():
     assert not set("0O1IL5S2Z8B") & set(CODE_ALPHABET)
     for _ in range(100):
@@ -241,6 +284,22 @@ def test_http_question_step_takes_at_most_two_round_trips(app, client, redis_url
     counter.round_trips = 0
     assert client.post(f"/s/{sid}/check").status_code == 303
     assert counter.round_trips <= 2
+
+
+def test_http_early_end_at_the_last_question_takes_at_most_two_round_trips(app, client,
+                                                                           redis_url):
+    counter = _Counter()
+    store = app.extensions["clotcheck"].store
+    store.redis = counting_client(redis_url, counter)
+    sid = client.post("/start", data={"loc": "main"}).headers["Location"].split("/")[2]
+    for qid, value in LAST_DECIDES.items():
+        client.post(f"/s/{sid}/q/{qid}", data={qid: list(value) if isinstance(value, tuple)
+                                               else value})
+    counter.round_trips = 0
+    response = client.post(f"/s/{sid}/q/long_term_factors", data={"long_term_factors": "cancer"})
+    assert response.headers["Location"] == f"/s/{sid}/outcome"
+    assert counter.round_trips <= 2  # load, then the outcome with its finish event
+    assert store.redis.xlen(store.finish_stream) == 1
 
 
 def test_ttl_really_expires(redis_client, key_prefix):

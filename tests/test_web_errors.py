@@ -40,7 +40,7 @@ def assert_error_page(response, message: str, first_input: str):
 def test_nothing_ticked(client, data):
     url = start(client)
     response = client.post(url, data=data)
-    assert_error_page(response, "Tick at least one box", "emergency_now-breathless")
+    assert_error_page(response, "Select at least one answer", "emergency_now-breathless")
 
 
 def test_none_with_another_box_keeps_the_ticks(client):
@@ -73,6 +73,7 @@ def test_exercise_soreness_refused_for_one_leg(client):
     url = to_question(client, "limb_symptoms")
     url = client.post(url, data={"limb_symptoms": ["pain"]}).headers["Location"]
     url = client.post(url, data={"limb_side": "one"}).headers["Location"]
+    url = client.post(url, data={"symptom_side": "left"}).headers["Location"]
     assert url.endswith("/pain_kind")
     assert b"exercise_soreness" not in client.get(url).data  # not offered
     response = client.post(url, data={"pain_kind": "exercise_soreness"})

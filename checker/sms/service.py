@@ -137,12 +137,14 @@ class SmsService:
         lang = screening.lang
         if plan.appointment is not None:
             day = texts.appointment_day(plan.appointment, lang)
-            bodies_times = [(texts.appointment_reminder(location.name, day, lang), when)
+            bodies_times = [(texts.appointment_reminder(location.name, day,
+                                                        location.emergency_number, lang), when)
                             for when in appointment_times(now, plan.appointment, location.tz)]
         else:
             assert plan.weeks is not None
             times = cadence_times(now, plan.weeks, plan.count, location.tz)
-            bodies_times = [(texts.reminder(location.name, n, len(times), lang), when)
+            bodies_times = [(texts.reminder(location.name, n, len(times),
+                                            location.emergency_number, lang), when)
                             for n, when in enumerate(times, start=1)]
         tag = self.records.tag(phone)
         return self._schedule_all([
@@ -245,9 +247,9 @@ class SmsService:
         lang = self._reply_lang(messages)
         day = now.astimezone(location.tz).strftime("%Y%m%d")
         key = f"help:{self.records.tag(phone)}:{day}"
-        self.dispatcher.schedule(self._message(key, Kind.HELP, phone,
-                                         texts.help_text(location.name, lang), now, location,
-                                         lang=lang))
+        body = texts.help_text(location.name, location.emergency_number, lang)
+        self.dispatcher.schedule(self._message(key, Kind.HELP, phone, body, now, location,
+                                               lang=lang))
 
     # -- delivery status (/sms/status) -------------------------------------------------------
     def handle_status(self, provider_id: str, status: str, error_code: str = "") -> bool:

@@ -14,8 +14,16 @@ from babel.dates import format_date
 
 from checker.catalog import DEFAULT_LANG, N_, translate
 from checker.outcome import Level
+from checker.wording import emergency_signs_sentence
 
 STOP_HINT = N_("Reply STOP to stop texts.")
+# Every client text that is not itself "call now" ends with the emergency signs (v2).
+SAFETY_NET = N_("If you get %(signs)s, call %(number)s now.")
+
+
+def safety_net(emergency_number: str, lang: str = DEFAULT_LANG) -> str:
+    return translate(lang, SAFETY_NET, signs=emergency_signs_sentence(lang),
+                     number=emergency_number)
 
 
 def _with_stop(lang: str, text: str) -> str:
@@ -23,24 +31,26 @@ def _with_stop(lang: str, text: str) -> str:
 
 
 def guidance(level: Level, clinic: str, emergency_number: str, lang: str = DEFAULT_LANG) -> str:
+    """Seek-care advice. The same for every urgent rule: a text can be read by others, so it
+    never says why (R16's maternity advice is on the page only)."""
     if level == Level.EMERGENCY:
         return translate(lang, N_("%(clinic)s: call %(number)s now and tell them what is "
                                   "happening. Don't drive yourself. Don't rub or massage your "
                                   "leg. No massage today."),
                          clinic=clinic, number=emergency_number)
-    return translate(lang, N_("%(clinic)s: no massage today. Please get medical help today: "
-                              "your doctor, urgent care or the emergency department. If you "
-                              "become short of breath, get chest pain, cough up blood or faint, "
-                              "call %(number)s now."),
-                     clinic=clinic, number=emergency_number)
+    advice = translate(lang, N_("%(clinic)s: no massage today. Please get medical help today: "
+                                "your doctor, urgent care or the emergency department."),
+                       clinic=clinic)
+    return f"{advice} {safety_net(emergency_number, lang)}"
 
 
-def reminder(clinic: str, number: int, total: int, lang: str = DEFAULT_LANG) -> str:
+def reminder(clinic: str, number: int, total: int, emergency_number: str,
+             lang: str = DEFAULT_LANG) -> str:
     return _with_stop(lang, translate(
         lang, N_("%(clinic)s reminder %(number)s of %(total)s: before you book a massage, "
                  "please get written clearance from your doctor saying massage is OK, and bring "
                  "the letter. Reply CLEARED once you have it."),
-        clinic=clinic, number=number, total=total))
+        clinic=clinic, number=number, total=total) + " " + safety_net(emergency_number, lang))
 
 
 def appointment_day(day: date, lang: str = DEFAULT_LANG) -> str:
@@ -49,20 +59,20 @@ def appointment_day(day: date, lang: str = DEFAULT_LANG) -> str:
     return format_date(day, pattern, locale=lang)
 
 
-def appointment_reminder(clinic: str, day: str, lang: str = DEFAULT_LANG) -> str:
+def appointment_reminder(clinic: str, day: str, emergency_number: str,
+                         lang: str = DEFAULT_LANG) -> str:
     return _with_stop(lang, translate(
         lang, N_("%(clinic)s reminder: your doctor's appointment is on %(day)s. Please ask for "
                  "written clearance saying massage is OK, and bring the letter to us. Reply "
                  "CLEARED once you have it."),
-        clinic=clinic, day=day))
+        clinic=clinic, day=day) + " " + safety_net(emergency_number, lang))
 
 
 def next_day_check(clinic: str, emergency_number: str, lang: str = DEFAULT_LANG) -> str:
     return _with_stop(lang, translate(
         lang, N_("%(clinic)s: checking in after yesterday. Have you been checked by a doctor? "
-                 "If not, please get medical help today. If you become short of breath, get "
-                 "chest pain, cough up blood or faint, call %(number)s now."),
-        clinic=clinic, number=emergency_number))
+                 "If not, please get medical help today."),
+        clinic=clinic) + " " + safety_net(emergency_number, lang))
 
 
 def staff_alert(clinic: str, code: str, level: Level, at: datetime) -> str:
@@ -81,9 +91,9 @@ def cleared_ack(clinic: str, lang: str = DEFAULT_LANG) -> str:
                      clinic=clinic)
 
 
-def help_text(clinic: str, lang: str = DEFAULT_LANG) -> str:
+def help_text(clinic: str, emergency_number: str, lang: str = DEFAULT_LANG) -> str:
     return translate(lang, N_("%(clinic)s (ClotCheck): reply CLEARED when your doctor has "
                               "cleared you for massage, STOP to stop texts, START to get them "
                               "again. For medical help call your doctor; in an emergency call "
-                              "the emergency number."),
-                     clinic=clinic)
+                              "%(number)s."),
+                     clinic=clinic, number=emergency_number)

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from checker.catalog import DEFAULT_LANG, LANGUAGES, TRANSLATIONS_DIR, check_catalogs
 from checker.catalog import normalise_lang as _normalise
 from checker.web.extensions import babel
+from checker.wording import emergency_signs, emergency_signs_sentence
 
 SESSION_KEY = "lang"
 ENGLISH_PATHS = ("/staff/",)  # staff pages, found or not: their words are English
@@ -117,7 +118,10 @@ def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_lang)
     # `{% trans %}` blocks ignore line breaks and indentation in the templates.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    app.jinja_env.globals.update(current_lang=current_lang, languages=LANGUAGES)
+    app.jinja_env.globals.update(
+        current_lang=current_lang, languages=LANGUAGES,
+        emergency_signs=lambda: emergency_signs(current_lang()),
+        emergency_signs_sentence=lambda: emergency_signs_sentence(current_lang()))
     app.jinja_env.filters["local_when"] = local_when
     app.after_request(_vary_on_language)
 

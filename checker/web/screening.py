@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, g, request, url_for
 from flask_babel import gettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -24,14 +24,21 @@ from checker import flow
 from checker.catalog import N_
 from checker.flow import Progress
 from checker.outcome import Level
-from checker.questionnaire import QUESTION_IDS, QUESTIONS, Kind, Option, Question, question
-from checker.screenings import NotAskable, NotComplete, Step, askable
+from checker.questionnaire import QUESTION_IDS, QUESTIONS, Kind, Option, Question
+from checker.screenings import NotAskable, NotComplete, Step, askable, progress_of
 from checker.store import Screening, ScreeningConflict, ScreeningGone, format_code
+from checker.versions import Questionnaire
 from checker.web import errors, limits
 from checker.web.extensions import htmx, limiter
 from checker.web.i18n import current_lang, remember_lang, use_screening_lang
 from checker.web.pages import render, see_other, services, set_location
-from checker.wording import FLAG_TEXT, LEVEL_TITLE, THERAPIST_INSTRUCTION
+from checker.wording import (
+    LEVEL_TITLE,
+    THERAPIST_INSTRUCTION,
+    flag_texts,
+    see_doctor_soon,
+    urgent_advice,
+)
 
 bp = Blueprint("screening", __name__)
 
@@ -160,9 +167,9 @@ class QuestionView:
 
 
 def _question_view(qid: str, answers: Mapping[str, Any], chosen: frozenset[str],
-                   error: str | None) -> QuestionView:
-    q = question(qid)
-    offered = flow.options_for(qid, answers)
+                   error: str | None, questionnaire: Questionnaire) -> QuestionView:
+    q = questionnaire.question(qid)
+    offered = flow.options_for(qid, answers, questionnaire)
     if q.kind is Kind.CHECKBOX:
         usual = tuple(o for o in offered if not o.exclusive)
         exclusive = tuple(o for o in offered if o.exclusive)
@@ -179,12 +186,14 @@ def _chosen(answer: Any) -> frozenset[str]:
 
 def _show_question(screening: Screening, qid: str, progress: Progress, chosen: frozenset[str],
                    error: str | None = None, status: int = 200) -> Response:
-    view = _question_view(qid, screening.answers, chosen, error)
+    view = _question_view(qid, screening.answers, chosen, error, screening.questionnaire)
     return render("question.html", status, screening=screening, view=view, q=view.question,
                    error=error, back_url=_back_url(screening, qid, progress))
 
 
 def _known_question(qid: str) -> None:
+    # Every version's ids are among the current ones; the screening's own version decides
+    # whether it is asked (a question it does not have is never askable: a redirect).
     if qid not in QUESTION_IDS:
         raise NotFound()
 
@@ -199,9 +208,11 @@ def question_page(sid: str, qid: str) -> Response:
     return _show_question(screening, qid, progress, _chosen(screening.answers.get(qid)))
 
 
-def _submitted(qid: str) -> str | list[str]:
+def _submitted(screening: Screening, qid: str) -> str | list[str]:
     values = request.form.getlist(qid)
-    if question(qid).kind is Kind.RADIO and len(values) == 1:
+    questionnaire = screening.questionnaire
+    if questionnaire.has(qid) and questionnaire.question(qid).kind is Kind.RADIO and (
+            len(values) == 1):
         return values[0]
     return values
 
@@ -211,11 +222,11 @@ def answer_question(sid: str, qid: str) -> Response:
     _known_question(qid)
     screening = _load_screening(sid)  # the flow is evaluated once, on the new answers
     try:
-        step = services().screenings.answer(screening, qid, _submitted(qid))
+        step = services().screenings.answer(screening, qid, _submitted(screening, qid))
     except NotAskable as elsewhere:
         return see_other(_next_url(elsewhere.screening, elsewhere.progress))
     except flow.AnswerError as error:
-        progress = flow.evaluate(screening.answers)
+        progress = progress_of(screening)
         if not askable(qid, progress):
             return see_other(_next_url(screening, progress))
         kept = frozenset(request.form.getlist(qid))
@@ -273,7 +284,7 @@ class AnswerRow:
 def _rows(screening: Screening, progress: Progress) -> list[AnswerRow]:
     rows = []
     for qid in progress.path:
-        q = question(qid)
+        q = screening.questionnaire.question(qid)
         codes = _chosen(progress.answers[qid])
         labels = tuple(o.label for o in q.options if o.code in codes)
         rows.append(AnswerRow(q, labels, _question_url(screening.sid, qid)))
@@ -320,8 +331,11 @@ def _show_outcome(screening: Screening, progress: Progress) -> Response:
     outcome = screening.outcome
     assert outcome is not None
     sid = screening.sid
-    change_url = (_question_url(sid, FIRST_QUESTION) if progress.early
-                  else url_for("screening.check_page", sid=sid))
+    # After an early end there was no check page: "change my answers" opens the question
+    # that decided it (most likely the mis-tap); its Back link leads to the earlier ones.
+    change_url = (_question_url(sid, progress.path[-1] if progress.path else FIRST_QUESTION)
+                  if progress.early else url_for("screening.check_page", sid=sid))
+    number = g.location.emergency_number
     return render(
         "outcome.html",
         screening=screening,
@@ -329,9 +343,10 @@ def _show_outcome(screening: Screening, progress: Progress) -> Response:
         level=outcome.level,
         Level=Level,
         title=gettext(LEVEL_TITLE[outcome.level]),
-        flags=[gettext(FLAG_TEXT[flag]) if flag in FLAG_TEXT else flag for flag in outcome.flags],
-        therapist_instruction=gettext(THERAPIST_INSTRUCTION),
-        maternity="R16" in outcome.rules,
+        flags=flag_texts(outcome, gettext),
+        therapist_instruction=gettext(THERAPIST_INSTRUCTION, number=number),
+        urgent=urgent_advice(outcome),
+        see_doctor_soon=see_doctor_soon(outcome),
         code=format_code(screening.code or ""),
         change_url=change_url,
     )

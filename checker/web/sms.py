@@ -100,7 +100,7 @@ def text_advice(sid: str) -> Response:
     errors: dict[str, str] = {}
     phone = _check_phone(form, errors)
     if form["consent"] != "yes":
-        errors["consent"] = gettext("Tick the box to say we may text you this advice")
+        errors["consent"] = gettext("Check the box to say we may text you this advice")
     if errors or phone is None:
         return _render("sms/advice.html", 400, screening=screening, level=level, form=form,
                        errors=errors)
@@ -166,7 +166,7 @@ def reminders(sid: str) -> Response:
     phone = _check_phone(form, errors)
     plan = _reminder_plan(form, errors)
     if form["consent"] != "yes":
-        errors["consent"] = gettext("Tick the box to say we may text you reminders")
+        errors["consent"] = gettext("Check the box to say we may text you reminders")
     if errors or phone is None or plan is None:
         return _render("sms/reminders.html", 400, screening=screening, form=form,
                        errors=errors, **context)

@@ -28,8 +28,12 @@ FOCUSED_H1 = ("() => document.activeElement && document.activeElement.tagName ==
 
 
 def wait_for_new_state(page, previous: str) -> str:
-    page.wait_for_function(f"(prev) => ({STATE})() !== prev", arg=previous, timeout=10_000)
-    return page.evaluate(STATE)
+    """The next page's state, read in the same check that saw it change. A document still
+    loading (no form and no outcome yet: 'other') is not a new state."""
+    found = page.wait_for_function(
+        f"(prev) => {{ const s = ({STATE})(); return s !== prev && s !== 'other' && s; }}",
+        arg=previous, timeout=10_000)
+    return found.json_value()
 
 
 def answer_question(page, qid: str, answer) -> None:

@@ -10,13 +10,13 @@ from browser_flow import CASES, STATE, axe_violations, screen, start, submit, wa
 from checker.flow import evaluate
 from checker.questionnaire import QUESTIONS
 
-# Answer sets that between them ask all 19 questions and end at all five levels.
+# Answer sets that between them ask all 21 questions (v2) and end at all five levels.
 EXTRA_PATHS = {
     "both legs swollen, long-standing": dict(
         CLEAN, limb_symptoms=("swelling",), limb_side="both", swelling_course="long_term"),
     "one leg, long-term condition with a letter": dict(
-        CLEAN, limb_symptoms=("swelling",), limb_side="one", limb_context="long_term",
-        limb_letter="massage_ok"),
+        CLEAN, limb_symptoms=("swelling",), limb_side="one", symptom_side="left",
+        limb_context="long_term", limb_letter="massage_ok"),
     "sore legs after exercise, blood thinner, pregnant": dict(
         CLEAN, limb_symptoms=("pain",), limb_side="both", pain_kind="exercise_soreness",
         medicines=("anticoagulant",), bleeding_signs="no", recent_events=("pregnancy",),

@@ -19,7 +19,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from checker.outcome import Level
 from checker.web.i18n import fix_lang
 from checker.web.pages import render, services
-from checker.wording import FLAG_TEXT
+from checker.wording import flag_texts
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 signin_bp = Blueprint("staff_signin", __name__, url_prefix="/staff")
@@ -57,7 +57,7 @@ def _csrf_failed(_: CSRFError) -> Response:
 @bp.context_processor
 @signin_bp.context_processor
 def _staff_context() -> dict[str, Any]:
-    return {"level_badge": LEVEL_BADGE, "flag_text": FLAG_TEXT, "poll_seconds": POLL_SECONDS,
+    return {"level_badge": LEVEL_BADGE, "flag_texts": flag_texts, "poll_seconds": POLL_SECONDS,
             "retention_days": services().settings.retention_days,
             "staff_user": g.get("staff_user")}
 

@@ -11,7 +11,7 @@ from checker.checkins import Checkin
 from checker.locations import Location
 from checker.web.staff import bp
 from checker.web.staff.board import book, location_page, requested_day
-from checker.wording import FLAG_TEXT
+from checker.wording import flag_texts
 
 CSV_COLUMNS = ("date", "time", "code", "location", "level", "therapist_flags", "reasons",
                "questionnaire_version", "finished_again", "seen_at", "seen_by",
@@ -28,7 +28,7 @@ def _csv_row(c: Checkin, location: Location) -> list[str]:
     tz = location.tz
     clear = c.clearance
     row = [c.day, c.local_time(tz).strftime("%H:%M"), c.display_code, location.slug,
-           c.level.value, "; ".join(FLAG_TEXT.get(f, f) for f in c.flags), "; ".join(c.reasons),
+           c.level.value, "; ".join(flag_texts(c.outcome)), "; ".join(c.reasons),
            c.version, "yes" if c.finishes > 1 else "no",
            c.seen_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if c.seen_at else "",
            c.seen_by or "", clear.signed_on.isoformat() if clear else "",
